@@ -1,0 +1,210 @@
+// The capture file: every event as a JSON line, written in batches off the socket path.
+// - created 0600 whatever the umask, a symlink at the path is refused (O_NOFOLLOW), an existing
+//   file is truncated and its mode fixed;
+// - backpressure: when more than HIGH_WATER bytes wait for the disk, write() returns false and
+//   the hub pauses the relay until the queue is below LOW_WATER (the capture is complete, and
+//   memory stays bounded; research/performance.md: 2.9 GB without this);
+// - a disk that fails (ENOSPC, EIO) stops the capture, never the relay: one error report, then
+//   events are counted as dropped and the CLI says so at exit (exit code 1).
+
+import fs from 'node:fs';
+import { constants } from 'node:fs';
+import type { CaptureEvent } from '../events.js';
+import { CAPTURE_FORMAT, CAPTURE_VERSION, LEVEL } from '../events.js';
+import type { Sink } from './hub.js';
+import { describe } from './hub.js';
+import { toLine } from './line-format.js';
+import { LooptapError } from '../util/errors.js';
+import { VERSION } from '../version.js';
+
+const HIGH_WATER = 8 * 1024 * 1024;
+const LOW_WATER = 2 * 1024 * 1024;
+/** the most buffers one writev takes (IOV_MAX is 1024 on Linux) */
+const MAX_IOV = 1024;
+
+export class CaptureFile implements Sink {
+  readonly name: string;
+  private queue: Buffer[] = [];
+  private queued = 0;
+  private writing = false;
+  private scheduled = false;
+  private blocked = false;
+  private drainFn?: () => void;
+  private errorFn?: (err: LooptapError) => void;
+  private closed = false;
+  private idle: Array<() => void> = [];
+  failure?: LooptapError;
+  /** events not written because the disk failed */
+  dropped = 0;
+  /** bytes written so far */
+  written = 0;
+
+  constructor(
+    private fd: number,
+    readonly path: string,
+  ) {
+    this.name = `capture file ${path}`;
+  }
+
+  write(event: CaptureEvent): boolean {
+    if (this.failure || this.closed) {
+      this.dropped++;
+      return true;
+    }
+    const line = toLine(event);
+    this.queue.push(line);
+    this.queued += line.length;
+    if (!this.writing && !this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        this.flush();
+      });
+    }
+    if (this.queued > HIGH_WATER) this.blocked = true;
+    return !this.blocked;
+  }
+
+  onDrain(fn: () => void): void {
+    this.drainFn = fn;
+  }
+
+  onError(fn: (err: LooptapError) => void): void {
+    this.errorFn = fn;
+  }
+
+  private flush(): void {
+    if (this.writing || this.queue.length === 0 || this.failure) return this.settle();
+    this.writing = true;
+    const batch = this.queue.splice(0, MAX_IOV);
+    const size = batch.reduce((n, b) => n + b.length, 0);
+    fs.writev(this.fd, batch, (err, n) => {
+      this.writing = false;
+      if (err) return this.fail(err);
+      this.written += n;
+      this.queued -= size;
+      if (n < size) {
+        // a short write: put the unwritten tail back in front
+        const rest = Buffer.concat(batch).subarray(n);
+        this.queue.unshift(rest);
+        this.queued += rest.length;
+      }
+      if (this.blocked && this.queued < LOW_WATER) {
+        this.blocked = false;
+        this.drainFn?.();
+      }
+      this.flush();
+    });
+  }
+
+  private settle(): void {
+    if (!this.writing && (this.queue.length === 0 || this.failure)) {
+      const idle = this.idle;
+      this.idle = [];
+      for (const fn of idle) fn();
+    }
+  }
+
+  private fail(err: NodeJS.ErrnoException): void {
+    const why =
+      err.code === 'ENOSPC'
+        ? 'the disk is full (ENOSPC)'
+        : err.code === 'EDQUOT'
+          ? 'the disk quota is used up (EDQUOT)'
+          : describe(err);
+    this.failure = new LooptapError(
+      err.code ?? 'CAPTURE_FAILED',
+      `capture ${this.path} stopped: ${why}; forwarding goes on without it, free space or pick another --capture path`,
+    );
+    this.dropped += this.queue.length;
+    this.queue = [];
+    this.queued = 0;
+    if (this.blocked) {
+      this.blocked = false;
+      this.drainFn?.();
+    }
+    this.errorFn?.(this.failure);
+    this.settle();
+  }
+
+  /** waits for everything queued to reach the file, then closes it */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await new Promise<void>((resolve) => {
+      this.idle.push(resolve);
+      if (!this.scheduled) this.flush();
+      else this.settle();
+    });
+    this.closed = true;
+    await new Promise<void>((resolve) => fs.close(this.fd, () => resolve()));
+  }
+
+  /** last resort on a second Ctrl-C: write what is queued synchronously and close */
+  closeSync(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      if (!this.failure && !this.writing) for (const b of this.queue) fs.writeSync(this.fd, b);
+    } catch {
+      /* the process is exiting; nothing better to do */
+    }
+    try {
+      fs.closeSync(this.fd);
+    } catch {
+      /* already closed */
+    }
+  }
+}
+
+/** Opens (creates or truncates) a capture file and writes its header line. */
+export async function openCaptureFile(path: string): Promise<CaptureFile> {
+  let fd: number;
+  try {
+    fd = await new Promise<number>((resolve, reject) =>
+      fs.open(
+        path,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW,
+        0o600,
+        (err, fd) => (err ? reject(err) : resolve(fd)),
+      ),
+    );
+  } catch (err) {
+    throw captureOpenError(path, err as NodeJS.ErrnoException);
+  }
+  const st = fs.fstatSync(fd);
+  if (!st.isFile() && !st.isCharacterDevice()) {
+    fs.closeSync(fd);
+    throw new LooptapError(
+      'CAPTURE_NOT_FILE',
+      `capture path ${path} is not a regular file: give a file path`,
+    );
+  }
+  // an existing file keeps its old mode through O_CREAT, and umask can widen nothing here but
+  // could narrow it; make it 0600 either way (a character device such as /dev/full is left alone)
+  if (st.isFile()) fs.fchmodSync(fd, 0o600);
+  const file = new CaptureFile(fd, path);
+  file.write({
+    type: 'header',
+    time: Date.now(),
+    level: LEVEL.info,
+    msg: 'looptap capture',
+    format: CAPTURE_FORMAT,
+    version: CAPTURE_VERSION,
+    looptap: VERSION,
+  });
+  return file;
+}
+
+function captureOpenError(path: string, err: NodeJS.ErrnoException): LooptapError {
+  const fix: Record<string, string> = {
+    ELOOP: 'it is a symbolic link, which looptap refuses to follow; give the real file path',
+    ENOENT: 'its directory does not exist; create it first',
+    ENOTDIR: 'a part of the path is not a directory; check the path',
+    EISDIR: 'it is a directory; give a file name inside it',
+    EACCES: 'permission denied; pick a path you can write',
+    EPERM: 'permission denied; pick a path you can write',
+    EROFS: 'the file system is read-only; pick another path',
+  };
+  const why = fix[err.code ?? ''] ?? describe(err);
+  return new LooptapError(err.code ?? 'CAPTURE_OPEN', `cannot write capture ${path}: ${why}`);
+}

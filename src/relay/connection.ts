@@ -1,0 +1,256 @@
+// One proxied connection: the client socket, the socket to the target, and the rules that keep
+// the relay honest (docs/architecture.md):
+//
+//   client ──data──▶ [interceptor?] ──write──▶ server      (and the mirror image)
+//                          └──▶ Observer ──▶ data / message events
+//
+// - bytes are forwarded first, observed second, never changed (except by an opt-in interceptor);
+// - a FIN is carried as a FIN after the data before it (half-close), a reset as a reset;
+// - backpressure: a side whose peer's write buffer is full is paused until 'drain', and every
+//   socket is paused while a sink (the capture) asks the hub to wait;
+// - exactly one `open` and one `close` per connection, whatever happens.
+
+import net from 'node:net';
+import type { CaptureEvent, CloseReason, From } from '../events.js';
+import { LEVEL } from '../events.js';
+import type { Observer } from './observer.js';
+import type { Interceptor } from './interceptor.js';
+import { describe } from '../capture/hub.js';
+
+export interface ConnectionDeps {
+  id: number;
+  client: net.Socket;
+  target: { host: string; port: number };
+  targetText: string;
+  listenText: string;
+  connectTimeoutMs: number;
+  observer: Observer;
+  interceptor?: Interceptor;
+  emit: (e: CaptureEvent) => void;
+  onClosed: (c: Connection) => void;
+  hubPaused: () => boolean;
+}
+
+const now = (): number => performance.timeOrigin + performance.now();
+
+export class Connection {
+  readonly id: number;
+  private client: net.Socket;
+  private server: net.Socket;
+  private started = now();
+  private bytes = { client: 0, server: 0 };
+  private reason?: CloseReason;
+  private connected = false;
+  private closedCount = 0;
+  private finished = false;
+  private hubHold = false;
+  private drainHold: Record<From, boolean> = { client: false, server: false };
+  private connectTimer?: NodeJS.Timeout;
+
+  constructor(private readonly d: ConnectionDeps) {
+    this.id = d.id;
+    this.client = d.client;
+    this.client.setNoDelay(true);
+    const clientText = `${this.client.remoteAddress ?? '?'}:${this.client.remotePort ?? 0}`;
+    d.emit({
+      type: 'open',
+      time: Math.floor(this.started),
+      level: LEVEL.info,
+      msg: `#${this.id} open ${clientText} -> ${d.targetText}`,
+      conn: this.id,
+      client: clientText,
+      listen: d.listenText,
+      target: d.targetText,
+    });
+
+    this.server = net.connect({ host: d.target.host, port: d.target.port, allowHalfOpen: true });
+    this.server.setNoDelay(true);
+    this.connectTimer = setTimeout(() => this.connectTimedOut(), d.connectTimeoutMs);
+    this.server.once('connect', () => {
+      this.connected = true;
+      clearTimeout(this.connectTimer);
+    });
+
+    this.wire('client', this.client, this.server);
+    this.wire('server', this.server, this.client);
+    if (d.hubPaused()) this.setHubPaused(true);
+  }
+
+  setHubPaused(paused: boolean): void {
+    this.hubHold = paused;
+    this.updateFlow('client');
+    this.updateFlow('server');
+  }
+
+  /** looptap is stopping and the grace period is over */
+  forceClose(): void {
+    this.reason ??= 'shutdown';
+    this.client.destroy();
+    this.server.destroy();
+  }
+
+  private socketOf(from: From): net.Socket {
+    return from === 'client' ? this.client : this.server;
+  }
+
+  private updateFlow(from: From): void {
+    const sock = this.socketOf(from);
+    if (sock.destroyed) return;
+    if (this.hubHold || this.drainHold[from]) sock.pause();
+    else sock.resume();
+  }
+
+  private wire(from: From, src: net.Socket, dst: net.Socket): void {
+    src.on('data', (chunk: Buffer) => this.onData(from, chunk, dst));
+    src.on('end', () => {
+      const t = now();
+      this.reason ??= from === 'client' ? 'client_fin' : 'server_fin';
+      this.d.emit({
+        type: 'end',
+        time: Math.floor(t),
+        level: LEVEL.info,
+        msg: `#${this.id} ${from} sent FIN`,
+        conn: this.id,
+        from,
+      });
+      this.d.observer.end(from, t);
+      // end() queues the FIN behind any data still buffered for dst
+      if (!dst.destroyed) dst.end();
+    });
+    src.on('error', (err: NodeJS.ErrnoException) => this.onSocketError(from, err));
+    src.on('close', () => this.onSocketClose());
+  }
+
+  private onData(from: From, chunk: Buffer, dst: net.Socket): void {
+    const t = now();
+    this.bytes[from] += chunk.length;
+    let forward = chunk;
+    let reply: Buffer | undefined;
+    if (this.d.interceptor) {
+      const r = this.d.interceptor[from](chunk);
+      forward = r.forward;
+      reply = r.reply;
+    }
+    if (forward.length > 0 && !dst.destroyed && !dst.writableEnded) {
+      if (!dst.write(forward)) {
+        this.drainHold[from] = true;
+        this.updateFlow(from);
+        dst.once('drain', () => {
+          this.drainHold[from] = false;
+          this.updateFlow(from);
+        });
+      }
+    }
+    // the view records what each peer received: the client side as sent, the server side as
+    // the client saw it (after an interceptor, if any)
+    this.d.observer.data(from, from === 'server' ? forward : chunk, t);
+    if (reply && reply.length > 0) {
+      const src = this.socketOf(from);
+      if (!src.destroyed) src.write(reply);
+      this.d.observer.data(from === 'client' ? 'server' : 'client', reply, t);
+    }
+  }
+
+  private onSocketError(from: From, err: NodeJS.ErrnoException): void {
+    const other = from === 'client' ? this.server : this.client;
+    if (from === 'server' && !this.connected) {
+      clearTimeout(this.connectTimer);
+      this.reason ??= 'connect_failed';
+      const message = `cannot reach target ${this.d.targetText}: ${explainConnectError(err)}`;
+      this.d.emit({
+        type: 'error',
+        time: Date.now(),
+        level: LEVEL.error,
+        msg: `#${this.id} ${message}`,
+        code: err.code ?? 'CONNECT_FAILED',
+        message,
+        conn: this.id,
+      });
+      resetOrDestroy(this.client);
+      return;
+    }
+    this.reason ??= from === 'client' ? 'client_reset' : 'server_reset';
+    if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE') {
+      const message = `${from} socket error: ${describe(err)}`;
+      this.d.emit({
+        type: 'error',
+        time: Date.now(),
+        level: LEVEL.warn,
+        msg: `#${this.id} ${message}`,
+        code: err.code ?? 'SOCKET_ERROR',
+        message,
+        conn: this.id,
+      });
+    }
+    // a reset is carried as a reset: a truncated reply must not look like a complete one
+    resetOrDestroy(other);
+  }
+
+  private connectTimedOut(): void {
+    if (this.connected || this.finished) return;
+    this.reason ??= 'connect_timeout';
+    const message = `cannot reach target ${this.d.targetText}: no answer within ${this.d.connectTimeoutMs} ms; is it listening, or stopped in a debugger?`;
+    this.d.emit({
+      type: 'error',
+      time: Date.now(),
+      level: LEVEL.error,
+      msg: `#${this.id} ${message}`,
+      code: 'CONNECT_TIMEOUT',
+      message,
+      conn: this.id,
+    });
+    this.server.destroy();
+    resetOrDestroy(this.client);
+  }
+
+  private onSocketClose(): void {
+    this.closedCount++;
+    if (this.closedCount === 1) {
+      // the first socket is gone; make sure the other follows once its data is flushed
+      const other = this.client.destroyed ? this.server : this.client;
+      if (!other.destroyed && other.readableEnded && other.writableFinished) other.destroy();
+      return;
+    }
+    if (this.finished) return;
+    this.finished = true;
+    clearTimeout(this.connectTimer);
+    this.d.observer.close();
+    const ms = Math.round((now() - this.started) * 1000) / 1000;
+    const reason = this.reason ?? 'client_fin';
+    this.d.emit({
+      type: 'close',
+      time: Date.now(),
+      level: LEVEL.info,
+      msg: `#${this.id} closed (${reason}) client ${this.bytes.client} B, server ${this.bytes.server} B, ${ms} ms`,
+      conn: this.id,
+      reason,
+      bytes: { ...this.bytes },
+      ms,
+    });
+    this.d.onClosed(this);
+  }
+}
+
+function resetOrDestroy(sock: net.Socket): void {
+  if (sock.destroyed) return;
+  // resetAndDestroy needs a connected handle; a socket still connecting is just destroyed
+  if (sock.connecting || sock.pending) sock.destroy();
+  else sock.resetAndDestroy();
+}
+
+export function explainConnectError(err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case 'ECONNREFUSED':
+      return 'connection refused (ECONNREFUSED): is the server running on that port?';
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return `no route (${err.code}): check the target address`;
+    case 'EMFILE':
+    case 'ENFILE':
+      return `out of file descriptors (${err.code}): raise the limit with ulimit -n`;
+    case 'EADDRNOTAVAIL':
+      return 'no local port left to connect from (EADDRNOTAVAIL): too many connections in TIME_WAIT';
+    default:
+      return describe(err);
+  }
+}

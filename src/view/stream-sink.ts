@@ -1,0 +1,58 @@
+// Writes events to a stream (stdout) as the human view or as JSON lines, with backpressure: a
+// terminal or pipe that cannot keep up slows the relay instead of growing memory.
+
+import type { Writable } from 'node:stream';
+import type { CaptureEvent } from '../events.js';
+import type { Sink } from '../capture/hub.js';
+import { toLine } from '../capture/line-format.js';
+import { Formatter, type FormatOptions } from './format.js';
+
+export type StreamMode = 'human' | 'json' | 'quiet';
+
+export class StreamSink implements Sink {
+  readonly name = 'output';
+  private formatter?: Formatter;
+  private drainFn?: () => void;
+  private waiting = false;
+
+  constructor(
+    private readonly out: Writable,
+    private readonly mode: StreamMode,
+    format: FormatOptions,
+  ) {
+    if (mode === 'human') this.formatter = new Formatter(format);
+  }
+
+  write(e: CaptureEvent): boolean {
+    let chunk: string | Buffer | undefined;
+    if (this.mode === 'json') {
+      if (e.type === 'header') return true;
+      chunk = toLine(e);
+    } else if (this.mode === 'human') {
+      const line = this.formatter!.format(e);
+      if (line !== undefined) chunk = line + '\n';
+    } else if (e.type === 'listening' || (e.type === 'error' && e.level >= 50)) {
+      // quiet: the announcement and errors only
+      chunk =
+        new Formatter({ color: false, preview: 0, showData: false, width: 200 }).format(e) + '\n';
+    }
+    if (chunk === undefined) return true;
+    const ok = this.out.write(chunk);
+    if (!ok && !this.waiting) {
+      this.waiting = true;
+      this.out.once('drain', () => {
+        this.waiting = false;
+        this.drainFn?.();
+      });
+    }
+    return ok;
+  }
+
+  onDrain(fn: () => void): void {
+    this.drainFn = fn;
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
