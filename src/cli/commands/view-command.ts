@@ -1,0 +1,49 @@
+import type { Argv } from 'yargs';
+import { exit } from '../options.js';
+import { PROTOCOLS } from '../../decoders/registry.js';
+
+const builder = (y: Argv) =>
+  y
+    .positional('file', { type: 'string', demandOption: true, describe: 'a capture file' })
+    .option('follow', {
+      type: 'boolean',
+      default: false,
+      describe: 'keep reading as the file grows',
+    })
+    .option('conn', {
+      type: 'number',
+      array: true,
+      describe: 'only these connection ids (repeatable)',
+    })
+    .option('protocol', { choices: PROTOCOLS, describe: 'only decoded messages of this protocol' })
+    .option('json', {
+      type: 'boolean',
+      default: false,
+      describe: 'JSON lines instead of the human view',
+    })
+    .option('preview', { type: 'number', default: 64, describe: 'payload bytes shown per chunk' })
+    .option('show-data', {
+      type: 'boolean',
+      default: false,
+      describe: 'show raw chunk lines for decoded connections too',
+    });
+
+export function viewCommand(y: Argv): Argv {
+  return y.command(
+    'view <file>',
+    'show a capture as the live view did (or as filtered JSON lines)',
+    builder,
+    async (a) => {
+      const { runView } = await import('./view.js');
+      exit.code = await runView({
+        file: a.file,
+        follow: a.follow,
+        conn: a.conn,
+        protocol: a.protocol,
+        json: a.json,
+        preview: a.preview,
+        showData: a['show-data'],
+      });
+    },
+  );
+}
