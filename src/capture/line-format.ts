@@ -52,7 +52,7 @@ export function toLine(e: CaptureEvent): Buffer {
 
 function dataLine(e: DataEvent): Buffer {
   const route = e.route !== undefined ? `,"route":${JSON.stringify(e.route)}` : '';
-  const prefix = `{"time":${e.time},"level":${e.level},"msg":"${e.len} bytes from ${e.from}","type":"data"${route},"conn":${e.conn},"from":"${e.from}","seq":${e.seq},"offset":${e.offset},"len":${e.len}${e.redacted ? `,"redacted":${e.redacted}` : ''},"data":"`;
+  const prefix = `{"time":${e.time},"level":${e.level},"msg":"${e.len} bytes from ${e.from}","type":"data"${route},"conn":${e.conn},"from":"${e.from}","seq":${e.seq},"offset":${e.offset},"len":${e.len}${e.redacted ? `,"redacted":${e.redacted}` : ''}${e.truncated ? ',"truncated":true' : ''},"data":"`;
   const b64 = e.bytes.toString('base64');
   const out = Buffer.allocUnsafe(prefix.length + b64.length + 3);
   let pos = out.write(prefix, 0, 'latin1');
@@ -82,7 +82,9 @@ export function fromLine(line: string): CaptureEvent {
     }
     const { data, ...rest } = r;
     const bytes = Buffer.from(data as string, 'base64');
-    return { ...(rest as object), bytes, len: bytes.length } as DataEvent;
+    // a truncated chunk keeps its original length; the bytes are only the first ones
+    const len = r.truncated === true && typeof r.len === 'number' ? r.len : bytes.length;
+    return { ...(rest as object), bytes, len } as DataEvent;
   }
   if (r.type === 'message') {
     const { time, level, msg, type, route, conn, from, protocol, name, latencyMs, ...fields } = r;

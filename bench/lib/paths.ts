@@ -1,0 +1,112 @@
+// The paths a benchmark compares, each started as its own process in front of a target port:
+// direct (no proxy), the bare Node pipe, looptap without and with a capture, and socat.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { existsSync, rmSync } from 'node:fs';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface Path {
+  name: string;
+  port: number;
+  pid?: number;
+  stop(): Promise<void>;
+}
+
+export type PathName = 'direct' | 'node-pipe' | 'looptap' | 'looptap-capture' | 'socat';
+
+export async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+function waitLine(child: ChildProcess, re: RegExp): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout! });
+    const timer = setTimeout(() => reject(new Error('no announcement within 15 s')), 15_000);
+    rl.on('line', (line) => {
+      const m = re.exec(line);
+      if (m) {
+        clearTimeout(timer);
+        rl.removeAllListeners('line');
+        child.stdout!.resume();
+        resolve(m);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`exited with ${code} before announcing`)));
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const done = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await done;
+  clearTimeout(t);
+}
+
+export async function startPath(
+  name: PathName,
+  target: number,
+  extra: string[] = [],
+): Promise<Path> {
+  if (name === 'direct') return { name, port: target, stop: () => Promise.resolve() };
+  if (name === 'node-pipe') {
+    const child = spawn(process.execPath, [root + 'bench/node-pipe.js', '0', String(target)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const m = await waitLine(child, /listening on 127\.0\.0\.1:(\d+)/);
+    return { name, port: Number(m[1]), pid: child.pid, stop: () => stopChild(child) };
+  }
+  if (name === 'socat') {
+    const port = await freePort();
+    const child = spawn(
+      'socat',
+      [`TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr,backlog=1024`, `TCP:127.0.0.1:${target}`],
+      { stdio: 'ignore' },
+    );
+    for (let i = 0; i < 100; i++) {
+      if (await canConnect(port)) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return { name, port, pid: child.pid, stop: () => stopChild(child) };
+  }
+  const capture =
+    name === 'looptap-capture' ? `/tmp/looptap-bench-${process.pid}.jsonl` : undefined;
+  const args = [
+    root + 'bin/looptap.js',
+    '--quiet',
+    '--target',
+    String(target),
+    ...(capture ? ['--capture', capture] : []),
+    ...extra,
+  ];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+  const m = await waitLine(child, /listening on 127\.0\.0\.1:(\d+)/);
+  return {
+    name,
+    port: Number(m[1]),
+    pid: child.pid,
+    stop: async () => {
+      await stopChild(child);
+      if (capture && existsSync(capture)) rmSync(capture);
+    },
+  };
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
