@@ -1,0 +1,159 @@
+// Database workloads through each path, in one run: pgbench select-only and redis-benchmark
+// (plain and pipelined), direct vs bare Node pipe vs looptap with decoding and a full capture vs
+// socat. The ratio to look at is looptap / node-pipe: what decoding and capturing cost on top
+// of relaying. Every load tool runs under `timeout`, bounded in time and count.
+//
+//   npm run bench:db        (env: BENCH_REPS=3 BENCH_PG_SECONDS=8 BENCH_REDIS_N=100000)
+
+import { execFileSync } from 'node:child_process';
+import { startPath, type PathName } from './lib/paths.js';
+import { startPostgres, startRedis, BENCH_PASSWORD } from './lib/servers.js';
+import { cpuSeconds } from './lib/proc.js';
+import { median } from './lib/workloads.js';
+
+const REPS = Number(process.env.BENCH_REPS ?? 3);
+const PG_SECONDS = Number(process.env.BENCH_PG_SECONDS ?? 8);
+const REDIS_N = Number(process.env.BENCH_REDIS_N ?? 100_000);
+
+type Workload = 'pg select' | 'redis GET' | 'redis SET' | 'redis GET -P16';
+const WORKLOADS: Workload[] = ['pg select', 'redis GET', 'redis SET', 'redis GET -P16'];
+
+function pgbench(port: number): number {
+  const out = execFileSync(
+    'timeout',
+    [
+      String(PG_SECONDS + 30),
+      'pgbench',
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-U',
+      'postgres',
+      '-n',
+      '-S',
+      '-c',
+      '4',
+      '-j',
+      '2',
+      '-T',
+      String(PG_SECONDS),
+      'postgres',
+    ],
+    { encoding: 'utf8', env: { ...process.env, PGPASSWORD: BENCH_PASSWORD } },
+  );
+  const m = /tps = ([\d.]+)/.exec(out);
+  if (!m) throw new Error(`no tps in pgbench output: ${out}`);
+  return Number(m[1]);
+}
+
+function redisBench(port: number, test: 'get' | 'set', pipeline: number): number {
+  const out = execFileSync(
+    'timeout',
+    [
+      '120',
+      'redis-benchmark',
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-n',
+      String(REDIS_N),
+      '-c',
+      '50',
+      '-P',
+      String(pipeline),
+      '-t',
+      test,
+      '-q',
+    ],
+    { encoding: 'utf8' },
+  );
+  const m = /([\d.]+) requests per second/.exec(out);
+  if (!m) throw new Error(`no rate in redis-benchmark output: ${out}`);
+  return Number(m[1]);
+}
+
+export async function runDbBench(): Promise<string> {
+  const names: PathName[] = ['direct', 'node-pipe', 'looptap-capture', 'socat'];
+  const pg = await startPostgres();
+  const redis = await startRedis();
+  execFileSync(
+    'pgbench',
+    ['-h', '127.0.0.1', '-p', String(pg.port), '-U', 'postgres', '-i', '-s', '1', '-q', 'postgres'],
+    {
+      env: { ...process.env, PGPASSWORD: BENCH_PASSWORD },
+      stdio: 'ignore',
+    },
+  );
+  const rate = new Map<string, number[]>();
+  const cpu = new Map<string, number[]>();
+  const key = (n: string, w: Workload): string => `${n}|${w}`;
+  try {
+    for (let rep = 0; rep < REPS; rep++) {
+      for (const name of names) {
+        for (const w of WORKLOADS) {
+          const path = await startPath(name, w.startsWith('pg') ? pg.port : redis.port);
+          const c0 = path.pid ? cpuSeconds(path.pid) : 0;
+          let r: number;
+          let units: number;
+          if (w === 'pg select') {
+            r = pgbench(path.port);
+            units = r * PG_SECONDS;
+          } else {
+            r = redisBench(
+              path.port,
+              w === 'redis SET' ? 'set' : 'get',
+              w.endsWith('P16') ? 16 : 1,
+            );
+            units = REDIS_N;
+          }
+          if (path.pid)
+            (cpu.get(key(name, w)) ?? cpu.set(key(name, w), []).get(key(name, w))!).push(
+              ((cpuSeconds(path.pid) - c0) / units) * 1e6,
+            );
+          (rate.get(key(name, w)) ?? rate.set(key(name, w), []).get(key(name, w))!).push(r);
+          await path.stop();
+          process.stderr.write(`rep ${rep + 1}/${REPS} ${name} ${w}: ${r.toFixed(0)}/s\n`);
+        }
+      }
+    }
+  } finally {
+    await pg.stop();
+    await redis.stop();
+  }
+  const m = (n: string, w: Workload): number => median(rate.get(key(n, w)) ?? [NaN]);
+  const lines = [
+    `pgbench -S -c 4 -j 2 -T ${PG_SECONDS} (tps); redis-benchmark -c 50 -n ${REDIS_N} (req/s); median of ${REPS} interleaved runs; looptap runs with decoding (auto) and a full capture`,
+    '',
+    `| path | ${WORKLOADS.map((w) => `${w} x direct`).join(' | ')} | ${WORKLOADS.map((w) => `${w} µs CPU/op`).join(' | ')} |`,
+    `| --- | ${WORKLOADS.map(() => '---:').join(' | ')} | ${WORKLOADS.map(() => '---:').join(' | ')} |`,
+  ];
+  for (const n of names) {
+    const ratios = WORKLOADS.map((w) => (m(n, w) / m('direct', w)).toFixed(2));
+    const cpus = WORKLOADS.map((w) => {
+      const v = cpu.get(key(n, w));
+      return v ? median(v).toFixed(1) : '';
+    });
+    lines.push(`| ${n} | ${ratios.join(' | ')} | ${cpus.join(' | ')} |`);
+  }
+  lines.push(
+    '',
+    `| direct (absolute) | ${WORKLOADS.map((w) => m('direct', w).toFixed(0)).join(' | ')} |`,
+  );
+  lines.push(
+    '',
+    `looptap-capture / node-pipe: ${WORKLOADS.map((w) => `${w} ${(m('looptap-capture', w) / m('node-pipe', w)).toFixed(2)}`).join(', ')}`,
+  );
+  return lines.join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  runDbBench().then(
+    (table) => console.log(table),
+    (err) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );
+}
