@@ -1,0 +1,319 @@
+// One HTTP/1.1 connection seen from the middle: the client side parses requests, the server side
+// responses, and a FIFO of the requests in flight pairs them (keep-alive and pipelining answer in
+// order; a HEAD answer has no body; 1xx answers come before the final one). A 101 or a 2xx to
+// CONNECT ends HTTP on the connection: one 'upgrade' message, then opaque.
+//
+//   client bytes ─▶ Side(head ▸ body) ─▶ request ─┐ FIFO {method, url, time}
+//   server bytes ─▶ Side(head ▸ body) ─▶ response ◀┘
+
+import { ByteQueue } from '../byte-queue.js';
+import type { DecodeStep, Decoded, Decoder, DecoderOptions, Mask } from '../decoder.js';
+import type { From } from '../../events.js';
+import { BodyReader, type BodyKind } from './body.js';
+import {
+  HeadScanner,
+  parseRequestHead,
+  parseResponseHead,
+  values,
+  type RequestHead,
+  type ResponseHead,
+} from './head.js';
+import { requestMessage, responseMessage, upgradeMessage } from './message.js';
+import { looksLikeTls, sniOf, tlsMessage } from './tls.js';
+
+interface Pending {
+  method: string;
+  url: string;
+  time: number;
+  /** the client asked to switch protocols (Upgrade or CONNECT): it waits for the answer */
+  upgrade: boolean;
+  /** a final answer arrived */
+  answered: boolean;
+}
+
+interface Side {
+  q: ByteQueue;
+  scanner: HeadScanner;
+  phase: 'head' | 'body' | 'wait';
+  /** time of the current message's first byte */
+  start: number | undefined;
+  req?: RequestHead;
+  res?: ResponseHead;
+  latencyMs?: number;
+  body?: BodyReader;
+  ambiguous: boolean;
+  /** the request being read (client side) */
+  pending?: Pending;
+}
+
+interface Framing {
+  kind: BodyKind | 'none';
+  length: number;
+  ambiguous: boolean;
+  error?: string;
+}
+
+/** the most client bytes held while waiting for the answer to an Upgrade/CONNECT request */
+const WAIT_CAP = 64 * 1024;
+const FIFO_CAP = 10_000;
+/** the most of a ClientHello record we wait for to read its server name */
+const HELLO_CAP = 16 * 1024 + 5;
+
+/** Body framing of a message from its fields (RFC 9112 §6.3). Transfer-Encoding wins over
+ * Content-Length; both present, or differing Content-Lengths, are marked ambiguous. */
+function framing(fields: RequestHead['fields'], isRequest: boolean): Framing {
+  let te: string | undefined;
+  let cl: string | undefined;
+  let clDiffers = false;
+  for (const [n, v] of fields) {
+    if (n === 'transfer-encoding') te = te === undefined ? v : `${te},${v}`;
+    else if (n === 'content-length') {
+      // "5, 5" and repeated equal lines are one length (RFC 9110 §8.6)
+      for (const part of v.includes(',') ? v.split(',') : [v]) {
+        const x = part.trim();
+        if (cl === undefined) cl = x;
+        else if (cl !== x) clDiffers = true;
+      }
+    }
+  }
+  const hasCl = cl !== undefined;
+  if (te !== undefined && te.trim() !== '') {
+    const last = te.split(',').pop()!.trim().toLowerCase();
+    if (last === 'chunked') return { kind: 'chunked', length: 0, ambiguous: hasCl };
+    if (isRequest) {
+      return { kind: 'none', length: 0, ambiguous: hasCl, error: 'bad transfer-encoding' };
+    }
+    return { kind: 'close', length: 0, ambiguous: hasCl };
+  }
+  if (cl !== undefined) {
+    if (clDiffers) {
+      return { kind: 'none', length: 0, ambiguous: true, error: 'ambiguous content-length' };
+    }
+    if (!/^\d{1,15}$/.test(cl)) {
+      return { kind: 'none', length: 0, ambiguous: false, error: 'bad content-length' };
+    }
+    return { kind: 'length', length: Number(cl), ambiguous: false };
+  }
+  return { kind: isRequest ? 'length' : 'close', length: 0, ambiguous: false };
+}
+
+export class HttpConnection implements Decoder {
+  readonly protocol = 'http' as const;
+  private readonly sides: Record<From, Side>;
+  private readonly fifo: Pending[] = [];
+  private done = false;
+
+  constructor(private readonly options: DecoderOptions) {
+    const side = (from: From): Side => ({
+      q: new ByteQueue(),
+      scanner: new HeadScanner(from, true, options.redact),
+      phase: 'head',
+      start: undefined,
+      ambiguous: false,
+    });
+    this.sides = { client: side('client'), server: side('server') };
+  }
+
+  push(from: From, chunk: Buffer, time: number): DecodeStep {
+    if (this.done) return { messages: [] };
+    const side = this.sides[from];
+    side.q.push(chunk);
+    if (side.start === undefined && side.q.length > 0) side.start = time;
+    const step: Required<Pick<DecodeStep, 'messages'>> & DecodeStep = { messages: [], masks: [] };
+    this.run(from, time, step);
+    return this.finish(step);
+  }
+
+  end(from: From, time: number): DecodeStep {
+    if (this.done) return { messages: [] };
+    const side = this.sides[from];
+    const step: DecodeStep = { messages: [], masks: [] };
+    if (side.phase === 'body' && side.body) {
+      const complete = side.body.kind === 'close';
+      step.messages.push(this.message(from, side, !complete));
+      this.next(side, time);
+    }
+    return this.finish(step);
+  }
+
+  private finish(step: DecodeStep): DecodeStep {
+    if (step.masks && step.masks.length === 0) delete step.masks;
+    if (step.opaque || step.fallback) {
+      this.done = true;
+      this.sides.client.q.clear();
+      this.sides.server.q.clear();
+    }
+    return step;
+  }
+
+  private fail(step: DecodeStep, reason: string): void {
+    step.fallback = reason;
+  }
+
+  private run(from: From, time: number, step: DecodeStep): void {
+    const side = this.sides[from];
+    const masks = step.masks as Mask[];
+    while (!step.fallback && !step.opaque) {
+      if (side.phase === 'wait') {
+        if (side.q.length > WAIT_CAP)
+          this.fail(step, 'client sent too much before the upgrade answer');
+        return;
+      }
+      if (side.phase === 'head') {
+        if (side.q.length === 0) return;
+        if (from === 'client' && side.q.offset === 0 && side.q.at(0) === 0x16) {
+          if (side.q.length < 5) return;
+          if (looksLikeTls(side.q.at(0), side.q.at(1))) {
+            const need = Math.min(HELLO_CAP, 5 + ((side.q.at(3) << 8) | side.q.at(4)));
+            if (side.q.length < need) return;
+            step.messages.push(tlsMessage(sniOf(side.q.peek(need))));
+            step.opaque = true;
+            return;
+          }
+        }
+        const r = side.scanner.scan(side.q, masks);
+        if (r === 'more') return;
+        if ('error' in r) return this.fail(step, r.error);
+        if (from === 'client') this.onRequestHead(side, r.head, step);
+        else this.onResponseHead(side, r.head, time, step);
+        continue;
+      }
+      // body
+      const r = side.body!.read(side.q, masks);
+      if (r === 'more') return;
+      if (r !== 'done') return this.fail(step, r.error);
+      step.messages.push(this.message(from, side, false));
+      const pending = side.pending;
+      this.next(side, time);
+      if (pending?.upgrade && !pending.answered) side.phase = 'wait';
+    }
+  }
+
+  private next(side: Side, time: number): void {
+    side.phase = 'head';
+    side.req = side.res = side.body = side.latencyMs = side.pending = undefined;
+    side.ambiguous = false;
+    side.start = side.q.length > 0 ? time : undefined;
+  }
+
+  private onRequestHead(side: Side, head: Buffer, step: DecodeStep): void {
+    const req = parseRequestHead(head);
+    if (typeof req === 'string') return this.fail(step, req);
+    const f = framing(req.fields, true);
+    side.req = req;
+    side.ambiguous = f.ambiguous;
+    const connect = req.method === 'CONNECT';
+    const upgrade =
+      connect ||
+      (values(req.fields, 'upgrade').length > 0 &&
+        values(req.fields, 'connection').some((v) => /(^|,)\s*upgrade\s*(,|$)/i.test(v)));
+    if (this.fifo.length >= FIFO_CAP) return this.fail(step, 'too many requests without answers');
+    side.pending = {
+      method: req.method,
+      url: req.url,
+      time: side.start ?? 0,
+      upgrade,
+      answered: false,
+    };
+    this.fifo.push(side.pending);
+    if (f.error) {
+      step.messages.push(this.message('client', side, true));
+      return this.fail(step, f.error);
+    }
+    side.body = new BodyReader(
+      f.kind === 'none' ? 'length' : f.kind,
+      f.length,
+      this.options.maxValue,
+      'client',
+      this.options.redact,
+    );
+    side.phase = 'body';
+  }
+
+  private onResponseHead(side: Side, head: Buffer, time: number, step: DecodeStep): void {
+    const res = parseResponseHead(head);
+    if (typeof res === 'string') return this.fail(step, res);
+    const informational = res.status >= 100 && res.status < 200 && res.status !== 101;
+    const pending = informational ? this.fifo[0] : this.fifo.shift();
+    side.res = res;
+    side.latencyMs = pending && side.start !== undefined ? side.start - pending.time : undefined;
+    const method = pending?.method ?? 'GET';
+    if (res.status === 101 || (method === 'CONNECT' && res.status >= 200 && res.status < 300)) {
+      const proto = res.status === 101 ? (values(res.fields, 'upgrade')[0] ?? 'unknown') : 'tunnel';
+      step.messages.push(
+        upgradeMessage(
+          {
+            status: res.status,
+            reason: res.reason,
+            version: res.version,
+            headers: res.fields,
+            upgrade: proto.toLowerCase(),
+            url: method === 'CONNECT' ? pending?.url : undefined,
+            latencyMs: side.latencyMs,
+          },
+          this.options,
+        ),
+      );
+      step.opaque = true;
+      return;
+    }
+    if (pending && !informational) pending.answered = true;
+    if (pending?.upgrade && !informational) this.resumeClient(time, step);
+    const noBody = informational || method === 'HEAD' || res.status === 204 || res.status === 304;
+    const f: Framing = noBody
+      ? { kind: 'length', length: 0, ambiguous: false }
+      : framing(res.fields, false);
+    side.ambiguous = f.ambiguous;
+    if (f.error) {
+      step.messages.push(this.message('server', side, true));
+      return this.fail(step, f.error);
+    }
+    side.body = new BodyReader(
+      f.kind === 'none' ? 'length' : f.kind,
+      f.length,
+      this.options.maxValue,
+      'server',
+      this.options.redact,
+    );
+    side.phase = 'body';
+  }
+
+  /** the server refused an upgrade: the client's held bytes are HTTP again */
+  private resumeClient(time: number, step: DecodeStep): void {
+    const client = this.sides.client;
+    if (client.phase !== 'wait') return;
+    client.phase = 'head';
+    // `start` was set when the held bytes arrived
+    this.run('client', time, step);
+  }
+
+  private message(from: From, side: Side, incomplete: boolean): Decoded {
+    const b = side.body;
+    const body = {
+      body: b?.kept ?? [],
+      bodyLength: b?.length ?? 0,
+      trailers: b?.trailers,
+      framing: side.ambiguous ? ('ambiguous' as const) : undefined,
+      incomplete,
+    };
+    if (from === 'client' && side.req) {
+      const r = side.req;
+      return requestMessage(
+        { method: r.method, url: r.url, version: r.version, headers: r.fields, ...body },
+        this.options,
+      );
+    }
+    const r = side.res!;
+    return responseMessage(
+      {
+        status: r.status,
+        reason: r.reason,
+        version: r.version,
+        headers: r.fields,
+        latencyMs: side.latencyMs,
+        ...body,
+      },
+      this.options,
+    );
+  }
+}
