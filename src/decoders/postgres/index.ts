@@ -1,9 +1,17 @@
-// PLACEHOLDER until the postgres decoder lands: recognises nothing, so connections stay raw.
+// The PostgreSQL decoder (frontend/backend protocol 3.0 and 3.2). See docs/decoders/postgres.md.
+
 import type { DecoderModule } from '../decoder.js';
-import { NOTHING } from '../decoder.js';
+import { PgConnection } from './connection.js';
+import { sniffPostgres } from './sniff.js';
 
 export const postgres: DecoderModule = {
   protocol: 'postgres',
-  sniff: () => 'no',
-  create: () => ({ protocol: 'postgres', push: () => NOTHING, end: () => NOTHING }),
+  sniff: (from, head) => {
+    try {
+      return sniffPostgres(from, head);
+    } catch {
+      return 'no';
+    }
+  },
+  create: (options) => new PgConnection(options),
 };
