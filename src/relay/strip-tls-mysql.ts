@@ -34,7 +34,11 @@ export function createMysqlStripTls(): MysqlStripTls {
   };
 
   return {
-    client: (chunk) => ({ forward: chunk }),
+    client(chunk) {
+      // MySQL servers speak first; when the client does, this is another protocol: never touch it
+      if (offset === 0 && chunk.length > 0) done = true;
+      return { forward: chunk };
+    },
     server(chunk) {
       if (done) return { forward: chunk };
       const start = offset;
