@@ -4,7 +4,7 @@
 // sslmode=require client fails loudly instead of being downgraded.
 import t from 'tap';
 import { execFile, execFileSync } from 'node:child_process';
-import { writeFileSync, chmodSync, chownSync } from 'node:fs';
+import { chmodSync, chownSync } from 'node:fs';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { startPgServer } from '../helpers/pg-server.js';
