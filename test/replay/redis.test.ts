@@ -1,0 +1,121 @@
+// Redis replay against a real redis-server with a password: redis-cli sessions captured
+// through the relay (AUTH redacted), replayed with REDISCLI_AUTH (exit 0), then after the data
+// changed (exit 1, the changed reply shown). Without a password: a clear message, no connection.
+
+import t from 'tap';
+import net from 'node:net';
+import { once } from 'node:events';
+import { execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { capture, jsonLines, looptap, tempDir } from './helpers.js';
+
+const PASSWORD = 'redis_REPLAYCANARY_33';
+
+async function freePort(): Promise<number> {
+  const s = net.createServer().listen(0, '127.0.0.1');
+  await once(s, 'listening');
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+function cli(port: number, args: string[], input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      '/usr/bin/redis-cli',
+      ['-h', '127.0.0.1', '-p', String(port), ...args],
+      { env: { ...process.env, REDISCLI_AUTH: PASSWORD }, timeout: 10_000 },
+      (err, out) => (err ? reject(new Error(err.message)) : resolve(out)),
+    );
+    child.stdin?.end(input ?? '');
+  });
+}
+
+t.test('redis-cli sessions replay against redis-server', async (t) => {
+  const dir = tempDir(t, 'looptap-replay-redis-');
+  const port = await freePort();
+  const server = spawn(
+    '/usr/bin/redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--requirepass',
+      PASSWORD,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+    ],
+    { stdio: 'ignore' },
+  );
+  t.teardown(() => {
+    server.kill('SIGTERM');
+  });
+  for (let i = 0; i < 100; i++) {
+    try {
+      await cli(port, ['PING']);
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  await cli(port, ['SET', 'stock', '5']);
+  await cli(port, ['RPUSH', 'queue', 'a', 'b']);
+  const clients = async (): Promise<number> =>
+    (await cli(port, ['CLIENT', 'LIST'])).trim().split('\n').length;
+
+  const file = await capture(join(dir, 'redis.jsonl'), String(port), async (p) => {
+    await cli(p, ['GET', 'stock']);
+    await cli(p, [], 'LRANGE queue 0 -1\nINCR counter\nGET nope\nHGET stock x\n');
+  });
+  t.notOk(readFileSync(file, 'utf8').includes(PASSWORD), 'the capture holds no password');
+
+  const base = await clients();
+  const noAuth = await looptap(['replay', file, '--target', String(port)], {
+    REDISCLI_AUTH: undefined,
+  });
+  t.equal(noAuth.code, 2);
+  t.match(
+    noAuth.err,
+    /redis\.jsonl:\d+: connection 1 sends AUTH with a password the capture redacted: set REDISCLI_AUTH or pass --password; nothing was sent/,
+  );
+  t.equal(await clients(), base, 'nothing connected');
+
+  await cli(port, ['SET', 'counter', '0']);
+  const same = await looptap(['replay', file, '--target', String(port)], {
+    REDISCLI_AUTH: PASSWORD,
+  });
+  t.equal(same.code, 0, same.out + same.err);
+  t.match(same.out, /replayed 2 connections, 8 requests: 8 same, 0 different/);
+
+  await cli(port, ['SET', 'stock', '4']);
+  await cli(port, ['SET', 'counter', '0']);
+  const diff = await looptap(
+    ['replay', file, '--target', String(port), '--json', '--password', PASSWORD],
+    {
+      REDISCLI_AUTH: undefined,
+    },
+  );
+  t.equal(diff.code, 1, diff.out + diff.err);
+  const rows = jsonLines(diff.out);
+  t.match(
+    rows.find((r) => r.request === 'GET stock'),
+    { same: false, diffs: ['$: "5" -> "4"'] },
+  );
+  t.match(
+    rows.find((r) => r.request === 'HGET stock x'),
+    { same: true },
+    'the same WRONGTYPE error',
+  );
+  t.match(
+    rows.find((r) => r.request === 'AUTH [redacted]'),
+    { same: true },
+  );
+  t.notOk(diff.out.includes(PASSWORD), 'the password is not printed');
+  t.match(rows.at(-1), { type: 'summary', different: 1 });
+});
