@@ -31,6 +31,8 @@ export interface ConnectionDeps {
   hubPaused: () => boolean;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 const now = (): number => performance.timeOrigin + performance.now();
 
 export class Connection {
@@ -73,7 +75,12 @@ export class Connection {
 
     this.wire('client', this.client, this.server);
     this.wire('server', this.server, this.client);
-    if (d.hubPaused()) this.setHubPaused(true);
+    // the client arrives paused (pauseOnConnect); start reading only if the hub is not holding
+    // back: resuming unconditionally let a connection accepted during capture backpressure
+    // read without limit until the next pause
+    this.hubHold = d.hubPaused();
+    this.updateFlow('client');
+    this.updateFlow('server');
   }
 
   setHubPaused(paused: boolean): void {
@@ -85,8 +92,10 @@ export class Connection {
   /** looptap is stopping and the grace period is over */
   forceClose(): void {
     this.reason ??= 'shutdown';
-    this.client.destroy();
-    this.server.destroy();
+    // a reset, not a FIN: a peer that gets a clean EOF in the middle of a reply would take the
+    // truncated reply as complete
+    resetOrDestroy(this.client);
+    resetOrDestroy(this.server);
   }
 
   private socketOf(from: From): net.Socket {
@@ -103,22 +112,34 @@ export class Connection {
   private wire(from: From, src: net.Socket, dst: net.Socket): void {
     src.on('data', (chunk: Buffer) => this.onData(from, chunk, dst));
     src.on('end', () => {
-      const t = now();
-      this.reason ??= from === 'client' ? 'client_fin' : 'server_fin';
-      this.d.emit({
-        type: 'end',
-        time: Math.floor(t),
-        level: LEVEL.info,
-        msg: `#${this.id} ${from} sent FIN`,
-        conn: this.id,
-        from,
+      // libuv turns a reset that arrives right after a partial read into a plain EOF (its
+      // POLLHUP short-cut), so a peer's RST would be forwarded as a clean FIN and a truncated
+      // reply would look complete. A zero-length write surfaces the pending ECONNRESET (it
+      // sends nothing on a live half-closed socket); the 'error' handler then carries the reset.
+      // When our side of src is already shut, no probe is possible: see docs/relay-guarantees.md.
+      if (src.writableEnded || src.destroyed) return this.onFin(from, dst);
+      src.write(EMPTY, (err) => {
+        if (!err) this.onFin(from, dst);
       });
-      this.d.observer.end(from, t);
-      // end() queues the FIN behind any data still buffered for dst
-      if (!dst.destroyed) dst.end();
     });
     src.on('error', (err: NodeJS.ErrnoException) => this.onSocketError(from, err));
     src.on('close', () => this.onSocketClose());
+  }
+
+  private onFin(from: From, dst: net.Socket): void {
+    const t = now();
+    this.reason ??= from === 'client' ? 'client_fin' : 'server_fin';
+    this.d.emit({
+      type: 'end',
+      time: Math.floor(t),
+      level: LEVEL.info,
+      msg: `#${this.id} ${from} sent FIN`,
+      conn: this.id,
+      from,
+    });
+    this.d.observer.end(from, t);
+    // end() queues the FIN behind any data still buffered for dst
+    if (!dst.destroyed) dst.end();
   }
 
   private onData(from: From, chunk: Buffer, dst: net.Socket): void {

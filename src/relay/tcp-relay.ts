@@ -98,7 +98,6 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       hubPaused: () => hub.paused,
     });
     connections.add(conn);
-    client.resume();
   });
   const offPause = hub.onPause((paused) => {
     for (const c of connections) c.setHubPaused(paused);
