@@ -2,6 +2,8 @@
 // same calls. Everything else is internal and may change.
 export { startRelay } from './relay/tcp-relay.js';
 export type { Relay, RelayOptions } from './relay/tcp-relay.js';
+export { startHttpProxy } from './http/http-proxy-server.js';
+export type { HttpProxy, HttpProxyOptions } from './http/http-proxy-server.js';
 export type { Interceptor, InterceptResult } from './relay/interceptor.js';
 export { Hub } from './capture/hub.js';
 export type { Sink } from './capture/hub.js';

@@ -2,15 +2,18 @@
 // connections a grace period, flushes every event and resolves with the exit code; a second
 // signal writes what is queued synchronously and exits at once (130).
 
-import type { CaptureFile } from '../capture/capture-file.js';
-
 export interface Stoppable {
   close(graceMs?: number): Promise<void>;
 }
 
+/** anything that can write what it has queued synchronously: a capture file, a rotating one */
+export interface SyncFlushable {
+  closeSync(): void;
+}
+
 export function runUntilSignal(
   target: Stoppable,
-  capture: CaptureFile | undefined,
+  capture: SyncFlushable | undefined,
   graceMs: number,
 ): Promise<void> {
   return new Promise((resolve) => {

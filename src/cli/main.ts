@@ -32,7 +32,8 @@ export async function main(argv: string[]): Promise<number> {
       .wrap(Math.min(110, process.stdout.columns ?? 100))
       .fail((msg, err) => {
         if (err) throw err;
-        throw usageError('USAGE', `${msg}; see looptap --help`);
+        // yargs may say it on several lines; the contract is one line
+        throw usageError('USAGE', `${msg.replace(/\s*\n\s*/g, ' ')}; see looptap --help`);
       })
       .parseAsync();
   } catch (err) {

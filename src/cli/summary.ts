@@ -1,8 +1,7 @@
-// The line printed on exit: what passed through, per protocol, and anything lost.
+// The line printed on exit: what passed through, per protocol and per route, and anything lost.
 
 import type { CaptureEvent } from '../events.js';
 import type { Sink } from '../capture/hub.js';
-import type { CaptureFile } from '../capture/capture-file.js';
 
 export class Tally implements Sink {
   readonly name = 'summary';
@@ -10,16 +9,33 @@ export class Tally implements Sink {
   bytes = { client: 0, server: 0 };
   messages = new Map<string, number>();
   errors = 0;
+  gaps = 0;
+  /** per route name, when several routes share the process */
+  routes = new Map<string, { connections: number; client: number; server: number }>();
 
   write(e: CaptureEvent): boolean {
-    if (e.type === 'open') this.connections++;
-    else if (e.type === 'close') {
+    const r = e.route !== undefined ? this.route(e.route) : undefined;
+    if (e.type === 'open') {
+      this.connections++;
+      if (r) r.connections++;
+    } else if (e.type === 'close') {
       this.bytes.client += e.bytes.client;
       this.bytes.server += e.bytes.server;
+      if (r) {
+        r.client += e.bytes.client;
+        r.server += e.bytes.server;
+      }
     } else if (e.type === 'message')
       this.messages.set(e.protocol, (this.messages.get(e.protocol) ?? 0) + 1);
     else if (e.type === 'error') this.errors++;
+    else if (e.type === 'gap') this.gaps += e.len;
     return true;
+  }
+
+  private route(name: string): { connections: number; client: number; server: number } {
+    let r = this.routes.get(name);
+    if (!r) this.routes.set(name, (r = { connections: 0, client: 0, server: 0 }));
+    return r;
   }
 
   close(): Promise<void> {
@@ -27,7 +43,16 @@ export class Tally implements Sink {
   }
 }
 
-export function summaryLine(t: Tally, capture?: CaptureFile): string {
+/** what the summary needs of a capture: a CaptureFile or a RotatingCaptureFile */
+export interface CaptureStats {
+  path: string;
+  written: number;
+  dropped: number;
+  rotations?: number;
+  truncated?: number;
+}
+
+export function summaryLine(t: Tally, capture?: CaptureStats): string {
   const parts = [
     `${t.connections} connection${t.connections === 1 ? '' : 's'}`,
     `client sent ${size(t.bytes.client)}, server sent ${size(t.bytes.server)}`,
@@ -36,8 +61,26 @@ export function summaryLine(t: Tally, capture?: CaptureFile): string {
     parts.push([...t.messages].map(([p, n]) => `${n} ${p} messages`).join(', '));
   }
   if (t.errors) parts.push(`${t.errors} errors`);
-  if (capture) parts.push(`capture ${capture.path} (${size(capture.written)})`);
+  if (t.gaps) parts.push(`${size(t.gaps)} not captured (gaps)`);
+  if (capture) {
+    const extra = [
+      capture.rotations ? `${capture.rotations} rotations` : '',
+      capture.truncated ? `${capture.truncated} payloads cut by --max-payload` : '',
+      capture.dropped ? `${capture.dropped} events dropped` : '',
+    ].filter(Boolean);
+    parts.push(
+      `capture ${capture.path} (${size(capture.written)}${extra.length ? ', ' + extra.join(', ') : ''})`,
+    );
+  }
   return `looptap: stopped: ${parts.join('; ')}`;
+}
+
+/** one line per route: "route pg: 3 connections, client sent 1.2 KiB, server sent 4.0 KiB" */
+export function routeLines(t: Tally): string[] {
+  return [...t.routes].map(
+    ([name, r]) =>
+      `looptap: route ${name}: ${r.connections} connection${r.connections === 1 ? '' : 's'}, client sent ${size(r.client)}, server sent ${size(r.server)}`,
+  );
 }
 
 export function size(n: number): string {

@@ -8,7 +8,12 @@ const builder = (y: Argv) =>
     .option('follow', {
       type: 'boolean',
       default: false,
-      describe: 'keep reading as the file grows',
+      describe: 'keep reading as the file grows, across rotation (like tail -F)',
+    })
+    .option('route', {
+      type: 'string',
+      array: true,
+      describe: 'only these routes (repeatable; names as in --route NAME@... or the config)',
     })
     .option('conn', {
       type: 'number',
@@ -16,6 +21,14 @@ const builder = (y: Argv) =>
       describe: 'only these connection ids (repeatable)',
     })
     .option('protocol', { choices: PROTOCOLS, describe: 'only decoded messages of this protocol' })
+    .option('from', {
+      choices: ['client', 'server'],
+      describe: 'only what this side sent (connection opens and closes stay)',
+    })
+    .option('grep', {
+      type: 'string',
+      describe: 'only decoded messages whose summary, sql, command or url holds TEXT (any case)',
+    })
     .option('json', {
       type: 'boolean',
       default: false,
@@ -38,8 +51,11 @@ export function viewCommand(y: Argv): Argv {
       exit.code = await runView({
         file: a.file,
         follow: a.follow,
+        route: a.route?.map(String),
         conn: a.conn,
         protocol: a.protocol,
+        from: a.from as 'client' | 'server' | undefined,
+        grep: a.grep,
         json: a.json,
         preview: a.preview,
         showData: a['show-data'],

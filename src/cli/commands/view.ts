@@ -1,15 +1,21 @@
-// `looptap view FILE`: the live view, from a capture (or its JSON lines, filtered).
+// `looptap view FILE`: the live view, from a capture (or its JSON lines, filtered). With
+// --follow it keeps reading as the capture grows and across rotation (capture/follow.ts).
 
 import { readCapture } from '../../capture/reader.js';
+import { followCapture } from '../../capture/follow.js';
 import { toLine } from '../../capture/line-format.js';
 import { Formatter } from '../../view/format.js';
-import type { CaptureEvent } from '../../events.js';
+import type { CaptureEvent, From } from '../../events.js';
+import { keepEvent, type ViewFilter } from '../../view/filter.js';
 
 export interface ViewFlags {
   file: string;
   follow: boolean;
+  route?: string[];
   conn?: number[];
   protocol?: string;
+  from?: From;
+  grep?: string;
   json: boolean;
   preview: number;
   showData: boolean;
@@ -27,12 +33,20 @@ export async function runView(flags: ViewFlags): Promise<number> {
     showData: flags.showData,
     width: Math.max(40, (process.stdout.columns ?? 160) - 30),
   });
-  const conns = flags.conn && flags.conn.length ? new Set(flags.conn) : undefined;
-  // connections that carry the chosen protocol; raw chunks of other connections are left out
-  const protoConns = new Set<number>();
+  const filter: ViewFilter = {
+    routes: flags.route && flags.route.length ? new Set(flags.route) : undefined,
+    conns: flags.conn && flags.conn.length ? new Set(flags.conn) : undefined,
+    protocol: flags.protocol,
+    from: flags.from,
+    grep: flags.grep?.toLowerCase(),
+    protoConns: new Set(),
+  };
+  const events = flags.follow
+    ? followCapture(flags.file, { signal: ac.signal })
+    : readCapture(flags.file, { signal: ac.signal });
   try {
-    for await (const e of readCapture(flags.file, { follow: flags.follow, signal: ac.signal })) {
-      if (!keep(e, conns, flags.protocol, protoConns)) continue;
+    for await (const e of events) {
+      if (!keepEvent(e, filter)) continue;
       const out = flags.json ? (e.type === 'header' ? undefined : toLine(e)) : lineOf(formatter, e);
       if (out === undefined) continue;
       if (!process.stdout.write(out)) await new Promise((r) => process.stdout.once('drain', r));
@@ -48,24 +62,4 @@ export async function runView(flags: ViewFlags): Promise<number> {
 function lineOf(f: Formatter, e: CaptureEvent): string | undefined {
   const line = f.format(e);
   return line === undefined ? undefined : line + '\n';
-}
-
-function keep(
-  e: CaptureEvent,
-  conns: Set<number> | undefined,
-  protocol: string | undefined,
-  protoConns: Set<number>,
-): boolean {
-  const conn = (e as { conn?: number }).conn;
-  if (conns && (conn === undefined || !conns.has(conn)))
-    return e.type === 'header' || e.type === 'listening';
-  if (protocol) {
-    if (e.type === 'message') {
-      if (e.protocol !== protocol) return false;
-      protoConns.add(e.conn);
-      return true;
-    }
-    return conn !== undefined && protoConns.has(conn) && e.type !== 'data';
-  }
-  return true;
 }

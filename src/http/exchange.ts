@@ -1,0 +1,215 @@
+// One request/response pair in HTTP mode and the two `message` events it produces. The shapes
+// come from the passive HTTP decoder's builders (src/decoders/http/message.ts), so HTTP mode and
+// decoded TCP mode write the same fields; HTTP mode adds `id` (pairs request and response),
+// `durationMs` (until the body's last byte) and a body preview in the summary.
+//
+//   client ─req─▶ [request tap] ─▶ upstream        request message: when the body has ended
+//   client ◀─res─ [response tap] ◀─ upstream       response message: when the body has ended
+//                                                   (text/event-stream: at the head, then one
+//                                                    `sse` message per event)
+
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { CaptureEvent } from '../events.js';
+import { LEVEL } from '../events.js';
+import type { Decoded } from '../decoders/decoder.js';
+import { requestMessage, responseMessage, type HeaderInput } from '../decoders/http/message.js';
+import { BodyTap } from './body-tap.js';
+import { bodySummary } from './body-preview.js';
+import { SseParser } from './sse-tap.js';
+
+export interface ExchangeContext {
+  emit: (e: CaptureEvent) => void;
+  redact: boolean;
+  maxValue: number;
+  /** ms the target may stay silent before the client gets 504 */
+  timeoutMs: number;
+}
+
+const MSG_MAX = 200;
+export const now = (): number => performance.timeOrigin + performance.now();
+const round = (ms: number): number => Math.round(ms * 1000) / 1000;
+
+export class Exchange {
+  readonly started = now();
+  readonly requestBody: BodyTap;
+  responseBody?: BodyTap;
+  proxyReq?: ClientRequest;
+  timedOut = false;
+  /** the client went away before the response was complete */
+  clientGone = false;
+  /** the target broke off in the middle of the response */
+  upstreamBroke = false;
+  private requestSent = false;
+  private responseSent = false;
+  private requestDoneAt?: number;
+  headAt?: number;
+  private timer?: NodeJS.Timeout;
+  private sse?: SseParser;
+
+  constructor(
+    private readonly ctx: ExchangeContext,
+    readonly conn: number,
+    readonly id: number,
+    readonly req: IncomingMessage,
+  ) {
+    this.requestBody = new BodyTap(ctx.maxValue);
+  }
+
+  get opts(): { redact: boolean; maxValue: number } {
+    return { redact: this.ctx.redact, maxValue: this.ctx.maxValue };
+  }
+
+  /** (re)starts the silence timer: the target has `timeoutMs` to send a response head, counted
+   * from the last request byte that went out, so a long upload is not a silent target */
+  armTimer(onTimeout: () => void): void {
+    if (this.headAt !== undefined || this.ctx.timeoutMs <= 0) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      onTimeout();
+    }, this.ctx.timeoutMs);
+    this.timer.unref();
+  }
+
+  clearTimer(): void {
+    clearTimeout(this.timer);
+  }
+
+  /** the request body ended (or never will): emit the request message once */
+  emitRequest(extra: Record<string, unknown> = {}): void {
+    if (this.requestSent) return;
+    this.requestSent = true;
+    const req = this.req;
+    this.requestDoneAt = now();
+    const complete = this.requestBody.done;
+    const d = requestMessage(
+      {
+        method: req.method ?? 'GET',
+        url: req.url ?? '/',
+        version: req.httpVersion,
+        headers: req.rawHeaders,
+        body: this.requestBody.bytes(),
+        bodyLength: this.requestBody.length,
+        ...(req.rawTrailers.length > 0 ? { trailers: req.rawTrailers } : {}),
+        ...(complete || this.requestBody.length === 0 ? {} : { incomplete: true }),
+      },
+      this.opts,
+    );
+    const preview = bodySummary(this.requestBody.bytes(), this.requestBody.length, headersOf(d));
+    if (preview) d.summary += ` ${preview}`;
+    d.fields.durationMs = round(this.requestDoneAt - this.started);
+    this.out(d, this.started, extra);
+  }
+
+  /** the upstream's response head arrived */
+  responseHead(res: IncomingMessage): void {
+    this.headAt = now();
+    this.clearTimer();
+    this.responseBody = new BodyTap(this.ctx.maxValue);
+    const type = res.headers['content-type'] ?? '';
+    if (/^text\/event-stream\b/i.test(type)) {
+      // a stream that may never end: show the head now and each event as it passes
+      this.emitResponse(res, { streaming: true });
+      this.sse = new SseParser(this.ctx.maxValue);
+    }
+    this.responseBody.watch(res, (chunk) => {
+      if (this.sse) for (const e of this.sse.push(chunk)) this.emitSse(e);
+    });
+  }
+
+  /** the response ended, completely or not */
+  responseEnded(res: IncomingMessage, extra: Record<string, unknown> = {}): void {
+    this.emitRequest();
+    if (this.responseSent) return;
+    this.emitResponse(res, {
+      ...extra,
+      durationMs: round(now() - this.started),
+    });
+  }
+
+  private emitResponse(res: IncomingMessage, extra: Record<string, unknown>): void {
+    this.responseSent = true;
+    const body = this.responseBody ?? new BodyTap(0);
+    const complete = res.complete;
+    const latencyMs = round((this.headAt ?? now()) - this.started);
+    const d = responseMessage(
+      {
+        status: res.statusCode ?? 0,
+        reason: res.statusMessage ?? '',
+        version: res.httpVersion,
+        headers: res.rawHeaders,
+        body: body.bytes(),
+        bodyLength: body.length,
+        latencyMs,
+        ...(res.rawTrailers.length > 0 ? { trailers: res.rawTrailers } : {}),
+        ...(complete || extra.streaming ? {} : { incomplete: true }),
+      },
+      this.opts,
+    );
+    d.summary = responseSummary(d, body);
+    this.out(d, this.headAt ?? now(), extra);
+  }
+
+  /** looptap answered itself (502, 504, 431): recorded like any response, marked `generated` */
+  emitGenerated(status: number, reason: string, body: string, headers: HeaderInput): void {
+    this.emitRequest();
+    if (this.responseSent) return;
+    this.responseSent = true;
+    const t = now();
+    const bytes = Buffer.from(body);
+    const d = responseMessage(
+      {
+        status,
+        reason,
+        version: '1.1',
+        headers,
+        body: bytes,
+        latencyMs: round(t - this.started),
+      },
+      this.opts,
+    );
+    d.summary = `${status} ${reason} (looptap): ${body.trim()}`;
+    this.out(d, t, { generated: true, durationMs: round(t - this.started) });
+  }
+
+  private emitSse(e: { event: string; data: string; id?: string; truncated?: boolean }): void {
+    const data = e.data.replace(/\s+/g, ' ');
+    this.out(
+      {
+        from: 'server',
+        name: 'sse',
+        summary: `${e.event}: ${data.length > 120 ? data.slice(0, 120) + '…' : data}`,
+        fields: { ...e },
+      },
+      now(),
+      {},
+    );
+  }
+
+  /** emits a decoded message of this exchange (upgrade, websocket frames) */
+  out(d: Decoded, time: number, extra: Record<string, unknown>): void {
+    const text = `${d.name} ${d.summary}`;
+    this.ctx.emit({
+      type: 'message',
+      time: Math.floor(time),
+      level: d.level ?? LEVEL.info,
+      msg: text.length > MSG_MAX ? text.slice(0, MSG_MAX - 1) + '…' : text,
+      conn: this.conn,
+      from: d.from,
+      protocol: 'http',
+      name: d.name,
+      fields: { summary: d.summary, id: this.id, ...d.fields, ...extra },
+      ...(d.latencyMs !== undefined ? { latencyMs: d.latencyMs } : {}),
+    });
+  }
+}
+
+function headersOf(d: Decoded): Record<string, string | string[]> {
+  return d.fields.headers as Record<string, string | string[]>;
+}
+
+function responseSummary(d: Decoded, body: BodyTap): string {
+  const status = `${d.fields.status as number}${d.fields.reason ? ` ${d.fields.reason as string}` : ''}`;
+  const preview = bodySummary(body.bytes(), body.length, headersOf(d));
+  return preview ? `${status} ${preview}` : status;
+}

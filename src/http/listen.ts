@@ -1,0 +1,30 @@
+// Listening for HTTP mode with the same one-line failures as the TCP relay (exclusive bind,
+// backlog 511: research/performance.md point 8).
+
+import type net from 'node:net';
+import { once } from 'node:events';
+import { formatHostPort } from '../util/address.js';
+import { LooptapError } from '../util/errors.js';
+
+export async function listenOn(server: net.Server, host: string, port: number): Promise<void> {
+  const failed = once(server, 'error');
+  server.listen({ host, port, backlog: 511, exclusive: true });
+  try {
+    await Promise.race([
+      once(server, 'listening'),
+      failed.then(([e]) => Promise.reject(e as Error)),
+    ]);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const where = formatHostPort({ host, port });
+    const fix: Record<string, string> = {
+      EADDRINUSE: `listen address ${where} is already in use: pick another --listen port, or leave --listen out and the OS picks a free one`,
+      EACCES: `not allowed to listen on ${where} (EACCES): ports below 1024 need privileges; use a higher port`,
+      EADDRNOTAVAIL: `cannot listen on ${where} (EADDRNOTAVAIL): that address is not on this machine; use 127.0.0.1`,
+    };
+    throw new LooptapError(
+      e.code ?? 'LISTEN_FAILED',
+      fix[e.code ?? ''] ?? `cannot listen on ${where}: ${e.message}`,
+    );
+  }
+}
