@@ -68,7 +68,7 @@ export function fromLine(line: string): CaptureEvent {
   try {
     o = JSON.parse(line);
   } catch (err) {
-    throw new Error(`not JSON (${(err as Error).message})`);
+    throw new Error(`not JSON (${(err as Error).message})`, { cause: err });
   }
   if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new Error('not a JSON object');
   const r = o as Record<string, unknown>;
@@ -80,8 +80,8 @@ export function fromLine(line: string): CaptureEvent {
     if (typeof r.conn !== 'number' || (r.from !== 'client' && r.from !== 'server')) {
       throw new Error('data event without "conn" and "from"');
     }
-    const { data, ...rest } = r;
-    const bytes = Buffer.from(data as string, 'base64');
+    const { data: _data, ...rest } = r;
+    const bytes = Buffer.from(r.data, 'base64');
     // a truncated chunk keeps its original length; the bytes are only the first ones
     const len = r.truncated === true && typeof r.len === 'number' ? r.len : bytes.length;
     return { ...(rest as object), bytes, len } as DataEvent;

@@ -71,4 +71,4 @@ export interface DecoderModule {
   create(options: DecoderOptions): Decoder;
 }
 
-export const NOTHING: DecodeStep = Object.freeze({ messages: [] }) as DecodeStep;
+export const NOTHING: DecodeStep = Object.freeze({ messages: [] });

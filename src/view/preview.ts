@@ -30,12 +30,14 @@ function isUtf8ish(b: Buffer): boolean {
 }
 
 export function quoteText(b: Buffer): string {
-  return '"' + escapeText(b.toString('utf8')) + '"';
+  // inside quotes, a quote or backslash from the peer must not end or bend the literal
+  return '"' + escapeText(b.toString('utf8').replace(/["\\]/g, '\\$&')) + '"';
 }
 
 /** escapes control characters (C0, DEL, C1, line/paragraph separators) for one screen line */
 export function escapeText(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029"\\]/g, (ch) => {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (ch) => {
     switch (ch) {
       case '\n':
         return '\\n';
@@ -43,10 +45,6 @@ export function escapeText(s: string): string {
         return '\\r';
       case '\t':
         return '\\t';
-      case '"':
-        return '\\"';
-      case '\\':
-        return '\\\\';
       default: {
         const code = ch.charCodeAt(0);
         return code < 0x100

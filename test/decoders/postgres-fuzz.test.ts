@@ -3,7 +3,6 @@
 // JSON-safe messages. Seeds are fixed so that a failure can be replayed.
 
 // tap waits for a subtest by its returned promise: synchronous bodies are async on purpose
-/* eslint-disable @typescript-eslint/require-await */
 import t from 'tap';
 import type { Test } from 'tap';
 import { postgres } from '../../src/decoders/postgres/index.js';

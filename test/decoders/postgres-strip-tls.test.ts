@@ -2,7 +2,6 @@
 // 'N' locally and not forwarded, in any chunking; everything else passes through unchanged.
 
 // tap waits for a subtest by its returned promise: synchronous bodies are async on purpose
-/* eslint-disable @typescript-eslint/require-await */
 import t from 'tap';
 import { createPostgresStripTls } from '../../src/relay/strip-tls-postgres.js';
 import * as pg from '../helpers/pg-frames.js';

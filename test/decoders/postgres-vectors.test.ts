@@ -4,7 +4,6 @@
 // Every vector is also fed one byte at a time and in random pieces: same messages.
 
 // tap waits for a subtest by its returned promise: synchronous bodies are async on purpose
-/* eslint-disable @typescript-eslint/require-await */
 import { once } from 'node:events';
 import net from 'node:net';
 import tls from 'node:tls';

@@ -5,7 +5,6 @@
 // Spec: https://www.postgresql.org/docs/current/protocol.html
 
 // tap waits for a subtest by its returned promise: synchronous bodies are async on purpose
-/* eslint-disable @typescript-eslint/require-await */
 import t from 'tap';
 import { postgres } from '../../src/decoders/postgres/index.js';
 import type { Chunk, Splitter } from '../helpers/feed.js';
