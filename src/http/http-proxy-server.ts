@@ -30,7 +30,7 @@ import {
   tooManyHeaders,
 } from './gateway-errors.js';
 import { watchWebSocket } from './websocket-proxy.js';
-import { listenOn } from './listen.js';
+import { listenOn } from '../util/listen.js';
 
 export interface HttpProxyOptions {
   /** [HOST:]PORT or http://HOST:PORT/base */

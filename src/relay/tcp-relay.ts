@@ -6,7 +6,6 @@
 //   await relay.close();
 
 import net from 'node:net';
-import { once } from 'node:events';
 import type { DecodeSetting } from '../events.js';
 import { LEVEL } from '../events.js';
 import { Hub, type Sink } from '../capture/hub.js';
@@ -16,7 +15,7 @@ import { Observer } from './observer.js';
 import { chain, type Interceptor } from './interceptor.js';
 import { stripTlsInterceptors } from './strip-tls.js';
 import { formatHostPort, parseHostPort, resolveChecked } from '../util/address.js';
-import { LooptapError } from '../util/errors.js';
+import { listenOn } from '../util/listen.js';
 
 export interface RelayOptions {
   /** [HOST:]PORT; default 127.0.0.1:0 (the OS picks a port) */
@@ -160,37 +159,4 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       return closing;
     },
   };
-}
-
-async function listenOn(server: net.Server, host: string, port: number): Promise<void> {
-  const failed = once(server, 'error');
-  server.listen({ host, port, backlog: 511, exclusive: true });
-  try {
-    await Promise.race([
-      once(server, 'listening'),
-      failed.then(([e]) => Promise.reject(e as Error)),
-    ]);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const where = formatHostPort({ host, port });
-    if (e.code === 'EADDRINUSE') {
-      throw new LooptapError(
-        'EADDRINUSE',
-        `listen address ${where} is already in use: pick another --listen port, or leave --listen out and the OS picks a free one`,
-      );
-    }
-    if (e.code === 'EACCES') {
-      throw new LooptapError(
-        'EACCES',
-        `not allowed to listen on ${where} (EACCES): ports below 1024 need privileges; use a higher port`,
-      );
-    }
-    if (e.code === 'EADDRNOTAVAIL') {
-      throw new LooptapError(
-        'EADDRNOTAVAIL',
-        `cannot listen on ${where} (EADDRNOTAVAIL): that address is not on this machine; use 127.0.0.1`,
-      );
-    }
-    throw new LooptapError(e.code ?? 'LISTEN_FAILED', `cannot listen on ${where}: ${e.message}`);
-  }
 }

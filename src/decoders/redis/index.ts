@@ -31,7 +31,7 @@ import { type RespNode, RespReader, type SecretChild } from './resp.js';
 import { SECRET_PARAMS } from './secrets.js';
 import { Session } from './session.js';
 import { sniffRedis } from './sniff.js';
-import { sniOf } from './tls.js';
+import { sniOf } from '../tls-hello.js';
 
 const configGetSecret: SecretChild = (index, prev) =>
   index % 2 === 1 && SECRET_PARAMS.has((prev?.text ?? '').toLowerCase());

@@ -1,6 +1,11 @@
-// rediss:// (TLS from byte 0): the server name from the ClientHello, for the one 'tls' message
-// a connection gets before it turns opaque. Best effort: any surprise gives no name.
-// RFC 8446 4.1.2 (ClientHello), RFC 6066 3 (server_name).
+// The server name (SNI) from a TLS ClientHello, for the one 'tls' message a connection gets
+// before it turns opaque (https, rediss://: TLS from byte 0). Best effort: any surprise gives no
+// name. RFC 8446 4.1.2 (ClientHello), RFC 6066 3 (server_name). Shared by the decoders.
+
+/** TLS record header: handshake (0x16), major version 3 */
+export function looksLikeTls(first: number, second: number): boolean {
+  return first === 0x16 && second === 0x03;
+}
 
 export function sniOf(b: Buffer): string | undefined {
   let p = 5 + 4 + 2 + 32; // record header, handshake header, version, random
@@ -20,6 +25,7 @@ export function sniOf(b: Buffer): string | undefined {
     const type = u16(p);
     const len = u16(p + 2);
     p += 4;
+    // server_name: list length (2), name type 0 (1), name length (2), name
     if (type === 0 && p + 5 <= end && b[p + 2] === 0) {
       const n = u16(p + 3);
       if (n < 0 || p + 5 + n > b.length) return undefined;

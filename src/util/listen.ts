@@ -1,10 +1,10 @@
-// Listening for HTTP mode with the same one-line failures as the TCP relay (exclusive bind,
+// Listening for the TCP relay and HTTP mode, with one-line failures that name the fix (exclusive bind,
 // backlog 511: research/performance.md point 8).
 
 import type net from 'node:net';
 import { once } from 'node:events';
-import { formatHostPort } from '../util/address.js';
-import { LooptapError } from '../util/errors.js';
+import { formatHostPort } from './address.js';
+import { LooptapError } from './errors.js';
 
 export async function listenOn(server: net.Server, host: string, port: number): Promise<void> {
   const failed = once(server, 'error');
