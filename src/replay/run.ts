@@ -1,7 +1,7 @@
 // The replay engine: capture -> selected sessions -> one validated Plan per connection (any
 // problem stops here, before a byte is sent) -> run them against the target -> comparisons.
 //
-//   loadCapture ─▶ select ─▶ plan (tcp | http | postgres | redis) ─▶ run ─▶ onCompare(c)
+//   loadCapture ─▶ select ─▶ plan (tcp | http | postgres | redis | mysql) ─▶ run ─▶ onCompare(c)
 
 import { loadCapture, type Session } from './load.js';
 import { select, type Selection } from './select.js';
@@ -10,6 +10,7 @@ import { tcpPlan } from './tcp-turns.js';
 import { httpPlan } from './http.js';
 import { postgresPlan } from './postgres.js';
 import { redisPlan } from './redis.js';
+import { mysqlPlan } from './mysql.js';
 import { CaptureReadError } from '../capture/reader.js';
 import { sleepUntil } from './pacing.js';
 
@@ -54,9 +55,7 @@ function planFor(
     case 'http':
       return httpPlan(s, opts.file, settings) ?? tcpPlan(s);
     case 'mysql':
-      return {
-        skip: 'MySQL replay is not written yet (its login needs a fresh scramble); --raw resends the bytes as they are',
-      };
+      return mysqlPlan(s, opts.file, settings);
     default:
       return tcpPlan(s);
   }

@@ -1,7 +1,7 @@
 // What every protocol replayer produces and what the report is made of: one Comparison per
 // request (a TCP turn, an HTTP exchange, a PostgreSQL Query or Sync, a Redis command).
 
-export type ReplayKind = 'tcp' | 'http' | 'postgres' | 'redis';
+export type ReplayKind = 'tcp' | 'http' | 'postgres' | 'redis' | 'mysql';
 
 export interface Comparison {
   conn: number;
@@ -34,8 +34,8 @@ export interface ReplaySettings {
   /** extra HTTP headers to send (replace redacted credentials) */
   headers: Array<[string, string]>;
   user?: string;
-  /** per protocol: --password, else PGPASSWORD / REDISCLI_AUTH */
-  passwords: { postgres?: string; redis?: string };
+  /** per protocol: --password, else PGPASSWORD / REDISCLI_AUTH / MYSQL_PWD */
+  passwords: { postgres?: string; redis?: string; mysql?: string };
 }
 
 /** One connection's replay, built (and validated) before anything is sent. */

@@ -62,7 +62,9 @@ export class Formatter {
         }`;
       case 'message': {
         this.decoded.add(key(e.conn));
-        const summary = typeof e.fields.summary === 'string' ? e.fields.summary : '';
+        const raw = typeof e.fields.summary === 'string' ? e.fields.summary : '';
+        // "Sync Sync" says nothing twice: a summary that only repeats the name is left out
+        const summary = raw === e.name ? '' : raw;
         const text = cut(escapeText(summary), this.o.width);
         const lat = e.latencyMs !== undefined ? paint(C.dim, ` (${fmtMs(e.latencyMs)})`) : '';
         const name = e.level >= 40 ? paint(C.red, e.name) : e.name;

@@ -68,7 +68,7 @@ const builder = (y: Argv) =>
     })
     .option('password', {
       type: 'string',
-      describe: 'PostgreSQL/Redis password (default: PGPASSWORD / REDISCLI_AUTH)',
+      describe: 'PostgreSQL/Redis/MySQL password (default: PGPASSWORD / REDISCLI_AUTH / MYSQL_PWD)',
     })
     .option('allow-remote', {
       type: 'boolean',

@@ -48,6 +48,7 @@ export async function runReplay(f: ReplayFlags): Promise<number> {
     passwords: {
       postgres: f.password ?? process.env.PGPASSWORD,
       redis: f.password ?? process.env.REDISCLI_AUTH,
+      mysql: f.password ?? process.env.MYSQL_PWD,
     },
   };
   const { plans, skipped } = await prepare(f, settings);
