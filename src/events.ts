@@ -68,6 +68,8 @@ export interface DataEvent extends Base {
   bytes: Buffer;
   /** number of bytes in this chunk replaced by redaction (absent when none) */
   redacted?: number;
+  /** the decoder reading this connection; set live, not written to the capture */
+  protocol?: ProtocolName;
   /** set when --max-payload cut the kept bytes: `bytes` holds the first ones, `len` the original */
   truncated?: boolean;
 }

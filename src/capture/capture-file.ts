@@ -9,11 +9,11 @@
 
 import fs from 'node:fs';
 import { constants } from 'node:fs';
-import type { CaptureEvent } from '../events.js';
+import type { CaptureEvent, DataEvent } from '../events.js';
 import { CAPTURE_FORMAT, CAPTURE_VERSION, LEVEL } from '../events.js';
 import type { Sink } from './hub.js';
 import { describe } from './hub.js';
-import { toLine } from './line-format.js';
+import { base64Into, dataHead, lineText, toLine } from './line-format.js';
 import { LooptapError } from '../util/errors.js';
 import { VERSION } from '../version.js';
 
@@ -27,6 +27,8 @@ const FLUSH_BYTES = 64 * 1024;
 const FLUSH_MS = 20;
 const SLAB = 64 * 1024;
 const SMALL_LINE = 8 * 1024;
+/** data chunks up to this size are base64-encoded straight into the slab (see base64Into) */
+const SMALL_B64 = 512;
 /** the most buffers one writev takes (IOV_MAX is 1024 on Linux) */
 const MAX_IOV = 1024;
 
@@ -66,27 +68,70 @@ export class CaptureFile implements Sink {
       this.dropped++;
       return true;
     }
-    this.append(toLine(event));
+    // lines go straight into the slab: no Buffer per line, no intermediate copy
+    if (event.type === 'data') this.appendData(event);
+    else this.appendText(lineText(event));
     this.schedule();
     if (this.queued > HIGH_WATER) this.blocked = true;
     return !this.blocked;
   }
 
-  private append(line: Buffer): void {
-    this.queued += line.length;
-    if (line.length > SMALL_LINE) {
-      this.seal();
-      this.queue.push(line);
-      this.counts.push(1);
+  private appendData(e: DataEvent): void {
+    const head = dataHead(e);
+    const n = e.bytes.length;
+    const b64 = 4 * Math.ceil(n / 3);
+    // UTF-8 takes at most 3 bytes per UTF-16 unit of the head (non-ASCII only in a route name)
+    const max = head.length * 3 + b64 + 3;
+    if (max > SMALL_LINE) {
+      this.appendBig(toLine(e));
       return;
     }
-    if (!this.slab || this.slabPos + line.length > this.slab.length) {
+    const slab = this.room(max);
+    let pos = this.slabPos;
+    const start = pos;
+    pos += slab.write(head, pos, 'utf8');
+    if (n <= SMALL_B64) pos = base64Into(e.bytes, slab, pos);
+    else pos += slab.write(e.bytes.toString('base64'), pos, 'latin1');
+    slab[pos] = 0x22; // "}\n
+    slab[pos + 1] = 0x7d;
+    slab[pos + 2] = 0x0a;
+    pos += 3;
+    this.slabPos = pos;
+    this.queued += pos - start;
+    this.slabEvents++;
+  }
+
+  private appendText(line: string): void {
+    let max = line.length * 3;
+    if (max > SMALL_LINE) {
+      max = Buffer.byteLength(line, 'utf8');
+      if (max > SMALL_LINE) {
+        this.appendBig(Buffer.from(line, 'utf8'));
+        return;
+      }
+    }
+    const slab = this.room(max);
+    const n = slab.write(line, this.slabPos, 'utf8');
+    this.slabPos += n;
+    this.queued += n;
+    this.slabEvents++;
+  }
+
+  /** a line too large for the slab goes into the queue as it is */
+  private appendBig(line: Buffer): void {
+    this.queued += line.length;
+    this.seal();
+    this.queue.push(line);
+    this.counts.push(1);
+  }
+
+  /** the slab to write the next `n` bytes into (a fresh one when the current one is too full) */
+  private room(n: number): Buffer {
+    if (!this.slab || this.slabPos + n > this.slab.length) {
       this.seal();
       this.slab = Buffer.allocUnsafe(SLAB);
     }
-    line.copy(this.slab, this.slabPos);
-    this.slabPos += line.length;
-    this.slabEvents++;
+    return this.slab;
   }
 
   /** moves the slab being filled into the queue */

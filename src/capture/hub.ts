@@ -59,15 +59,19 @@ export class Hub {
   emit(event: CaptureEvent): void {
     if (this.closed) return;
     if (this.route !== undefined && event.route === undefined) event.route = this.route;
-    for (const fn of this.listeners) {
-      try {
-        fn(event);
-      } catch (err) {
-        this.listeners.delete(fn);
-        this.internalError(`an event listener threw and was removed: ${describe(err)}`);
+    if (this.listeners.size > 0) {
+      for (const fn of this.listeners) {
+        try {
+          fn(event);
+        } catch (err) {
+          this.listeners.delete(fn);
+          this.internalError(`an event listener threw and was removed: ${describe(err)}`);
+        }
       }
     }
-    for (const sink of this.sinks) {
+    const sinks = this.sinks;
+    for (let i = 0; i < sinks.length; i++) {
+      const sink = sinks[i]!;
       let ok: boolean;
       try {
         ok = sink.write(event);

@@ -47,18 +47,132 @@ function messageRecord(e: MessageEvent): Record<string, unknown> {
 /** one line, with its newline, as a Buffer ready for the file */
 export function toLine(e: CaptureEvent): Buffer {
   if (e.type === 'data') return dataLine(e);
-  return Buffer.from(JSON.stringify(toRecord(e)) + '\n', 'utf8');
+  return Buffer.from(lineText(e), 'utf8');
+}
+
+/** one line, with its newline, as text (every event but data events, whose payload is written
+ * as bytes: see dataHead) */
+export function lineText(e: CaptureEvent): string {
+  if (e.type === 'message') return messageLine(e);
+  return JSON.stringify(toRecord(e)) + '\n';
+}
+
+/** a value as JSON the way JSON.stringify writes it inside an object; undefined: leave it out */
+function json(v: unknown): string | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'null';
+  return JSON.stringify(v);
+}
+
+/** `,"key":` for the keys decoders use, escaped once; bounded in case keys are unbounded */
+const KEY_CACHE = new Map<string, string>();
+const KEY_CACHE_MAX = 4096;
+function keyPrefix(k: string): string {
+  let p = KEY_CACHE.get(k);
+  if (p === undefined) {
+    p = `,${JSON.stringify(k)}:`;
+    if (KEY_CACHE.size < KEY_CACHE_MAX) KEY_CACHE.set(k, p);
+  }
+  return p;
+}
+
+/** Message lines by hand: the same fields, order and values as JSON.stringify(messageRecord(e)),
+ * without the intermediate record and Object.entries arrays. */
+function messageLine(e: MessageEvent): string {
+  let s = '{';
+  let v: string | undefined;
+  let sep = '';
+  if ((v = json(e.time)) !== undefined) {
+    s += '"time":' + v;
+    sep = ',';
+  }
+  if ((v = json(e.level)) !== undefined) {
+    s += sep + '"level":' + v;
+    sep = ',';
+  }
+  if ((v = json(e.msg)) !== undefined) {
+    s += sep + '"msg":' + v;
+    sep = ',';
+  }
+  s += sep + '"type":"message"';
+  if (e.route !== undefined) s += ',"route":' + JSON.stringify(e.route);
+  if ((v = json(e.conn)) !== undefined) s += ',"conn":' + v;
+  if ((v = json(e.from)) !== undefined) s += ',"from":' + v;
+  if ((v = json(e.protocol)) !== undefined) s += ',"protocol":' + v;
+  if ((v = json(e.name)) !== undefined) s += ',"name":' + v;
+  if (e.latencyMs !== undefined && (v = json(e.latencyMs)) !== undefined) s += ',"latencyMs":' + v;
+  const f = e.fields;
+  for (const k in f) {
+    if (!Object.prototype.hasOwnProperty.call(f, k) || RESERVED.has(k)) continue;
+    if ((v = json(f[k])) !== undefined) s += keyPrefix(k) + v;
+  }
+  return s + '}\n';
+}
+
+/** "N bytes from client", made once per length for the usual chunk sizes */
+const DATA_MSG_CACHED = 16 * 1024;
+const dataMsgs: Record<string, string[]> = { client: [], server: [] };
+export function dataMsg(len: number, from: string): string {
+  const list = dataMsgs[from];
+  if (list === undefined || len >= DATA_MSG_CACHED || !(len >= 0))
+    return `${len} bytes from ${from}`;
+  return (list[len] ??= `${len} bytes from ${from}`);
+}
+
+/** a data line up to the opening quote of its base64 payload; the line goes on with the base64
+ * of `bytes` and `"}\n`. Non-ASCII is possible only in a route name (write it as UTF-8). */
+export function dataHead(e: DataEvent): string {
+  const route = e.route !== undefined ? `,"route":${JSON.stringify(e.route)}` : '';
+  return `{"time":${e.time},"level":${e.level},"msg":"${dataMsg(e.len, e.from)}","type":"data"${route},"conn":${e.conn},"from":"${e.from}","seq":${e.seq},"offset":${e.offset},"len":${e.len}${e.redacted ? `,"redacted":${e.redacted}` : ''}${e.truncated ? ',"truncated":true' : ''},"data":"`;
 }
 
 function dataLine(e: DataEvent): Buffer {
-  const route = e.route !== undefined ? `,"route":${JSON.stringify(e.route)}` : '';
-  const prefix = `{"time":${e.time},"level":${e.level},"msg":"${e.len} bytes from ${e.from}","type":"data"${route},"conn":${e.conn},"from":"${e.from}","seq":${e.seq},"offset":${e.offset},"len":${e.len}${e.redacted ? `,"redacted":${e.redacted}` : ''}${e.truncated ? ',"truncated":true' : ''},"data":"`;
+  const head = dataHead(e);
   const b64 = e.bytes.toString('base64');
-  const out = Buffer.allocUnsafe(prefix.length + b64.length + 3);
-  let pos = out.write(prefix, 0, 'latin1');
+  const out = Buffer.allocUnsafe(Buffer.byteLength(head, 'utf8') + b64.length + 3);
+  let pos = out.write(head, 0, 'utf8');
   pos += out.write(b64, pos, 'latin1');
   out.write('"}\n', pos, 'latin1');
   return out;
+}
+
+const B64 = Buffer.from(
+  'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/',
+  'latin1',
+);
+
+/** Writes the base64 of `src` into `dst` at `pos` (dst must have 4*ceil(len/3) bytes free);
+ * returns the new position. Plain JS: for the small chunks of request/response traffic, this is
+ * cheaper than a native toString('base64') plus a copy of the string. */
+export function base64Into(src: Uint8Array, dst: Uint8Array, pos: number): number {
+  const n = src.length;
+  const full = n - (n % 3);
+  let i = 0;
+  while (i < full) {
+    const x = (src[i]! << 16) | (src[i + 1]! << 8) | src[i + 2]!;
+    dst[pos] = B64[x >>> 18]!;
+    dst[pos + 1] = B64[(x >>> 12) & 63]!;
+    dst[pos + 2] = B64[(x >>> 6) & 63]!;
+    dst[pos + 3] = B64[x & 63]!;
+    pos += 4;
+    i += 3;
+  }
+  const rest = n - full;
+  if (rest === 1) {
+    const x = src[i]!;
+    dst[pos] = B64[x >>> 2]!;
+    dst[pos + 1] = B64[(x & 3) << 4]!;
+    dst[pos + 2] = 0x3d;
+    dst[pos + 3] = 0x3d;
+    pos += 4;
+  } else if (rest === 2) {
+    const x = (src[i]! << 8) | src[i + 1]!;
+    dst[pos] = B64[x >>> 10]!;
+    dst[pos + 1] = B64[(x >>> 4) & 63]!;
+    dst[pos + 2] = B64[(x & 15) << 2]!;
+    dst[pos + 3] = 0x3d;
+    pos += 4;
+  }
+  return pos;
 }
 
 /** Parses one line back into an event. Throws a plain Error with the reason; the reader adds

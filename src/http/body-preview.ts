@@ -7,13 +7,33 @@ import zlib from 'node:zlib';
 import { formatSize, headerValue, type HeaderMap } from '../decoders/http/message.js';
 
 const PREVIEW_INFLATE_MAX = 256 * 1024;
+/** The preview reads at most 512 decoded bytes (looksLikeText) and 4 per shown character, so the
+ * compressed body is first decoded from a prefix this long: a 64 KiB gzip body then costs one
+ * small inflate instead of up to 256 KiB of output per response. The full body is decoded only
+ * when the prefix fails or yields less than PREVIEW_NEED bytes, so the preview is the same. */
+const PREVIEW_PREFIX = 4 * 1024;
+const PREVIEW_NEED = 1024;
 const TEXT_TYPES =
   /^(text\/|application\/([\w.+-]*\+)?(json|xml|javascript|x-www-form-urlencoded|graphql|x-ndjson)\b)/i;
 
-/** decoded body bytes for display, or undefined when they cannot be decoded */
-export function decodeForDisplay(body: Buffer, encoding: string | undefined): Buffer | undefined {
-  const enc = (encoding ?? '').trim().toLowerCase();
+/** decoded body bytes for display, or undefined when they cannot be decoded; `need`: the caller
+ * reads only that many decoded bytes, so a prefix of the body that yields them is enough */
+export function decodeForDisplay(
+  body: Buffer,
+  encoding: string | undefined,
+  need = Infinity,
+): Buffer | undefined {
+  if (encoding === undefined) return body;
+  const enc = encoding.trim().toLowerCase();
   if (enc === '' || enc === 'identity') return body;
+  if (need <= PREVIEW_NEED && body.length > PREVIEW_PREFIX) {
+    const head = inflate(body.subarray(0, PREVIEW_PREFIX), enc);
+    if (head !== undefined && head.length >= need) return head;
+  }
+  return inflate(body, enc);
+}
+
+function inflate(body: Buffer, enc: string): Buffer | undefined {
   const opts = { maxOutputLength: PREVIEW_INFLATE_MAX };
   try {
     // SYNC_FLUSH instead of FINISH: a capped (cut) body still yields its beginning
@@ -72,7 +92,7 @@ export function bodySummary(
   const mime = mimeOf(headers);
   const encoding = headerValue(headers, 'content-encoding');
   const parts = [mime, formatSize(length)].filter(Boolean);
-  const decoded = decodeForDisplay(body, encoding);
+  const decoded = decodeForDisplay(body, encoding, Math.max(512, maxChars * 4));
   if (decoded === undefined) return `${parts.join(' ')} (${encoding ?? 'encoded'})`;
   if (encoding && encoding !== 'identity') parts.push(`(${encoding})`);
   if (!isTextual(mime, decoded)) return parts.join(' ');

@@ -15,12 +15,15 @@ export class BodyTap {
 
   constructor(private readonly max: number) {}
 
-  /** starts watching `stream`; `onChunk` runs for every chunk (timers, SSE parsing) */
-  watch(stream: Readable, onChunk?: (chunk: Buffer) => void): this {
+  /** starts watching `stream`; `onChunk` runs for every chunk (timers, SSE parsing), `onEnd`
+   * once the body is complete (`done` is already true then). One listener per event: this runs
+   * for every request and response, so no extra `once` wrappers. */
+  watch(stream: Readable, onChunk?: (chunk: Buffer) => void, onEnd?: () => void): this {
     this.onChunk = onChunk;
     stream.on('data', (chunk: Buffer) => this.push(chunk));
     stream.on('end', () => {
       this.done = true;
+      onEnd?.();
     });
     return this;
   }

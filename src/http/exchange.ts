@@ -23,11 +23,60 @@ export interface ExchangeContext {
   maxValue: number;
   /** ms the target may stay silent before the client gets 504 */
   timeoutMs: number;
+  /** the one timer behind every exchange's silence deadline (made on first use) */
+  clock?: SilenceClock;
 }
 
 const MSG_MAX = 200;
 export const now = (): number => performance.timeOrigin + performance.now();
 const round = (ms: number): number => Math.round(ms * 1000) / 1000;
+
+/** The silence deadlines (--timeout) of all exchanges behind one Node timer, instead of a
+ * setTimeout/clearTimeout pair (and two ref toggles into C++) per request. Every deadline is
+ * `timeoutMs` after its arming, so a Set in arming order (re-arming moves an exchange to the end)
+ * is in deadline order too: the timer only ever waits for the first entry. */
+export class SilenceClock {
+  private waiting = new Set<Exchange>();
+  private timer?: NodeJS.Timeout;
+  private firing = false;
+
+  constructor(private readonly ms: number) {}
+
+  arm(ex: Exchange): void {
+    this.waiting.delete(ex);
+    ex.deadline = performance.now() + this.ms;
+    this.waiting.add(ex);
+    if (this.timer === undefined && !this.firing) this.schedule(this.ms);
+  }
+
+  disarm(ex: Exchange): void {
+    // the timer stays: when it fires for nothing it waits for the next entry or stops
+    this.waiting.delete(ex);
+  }
+
+  private schedule(delay: number): void {
+    this.timer = setTimeout(this.fire, Math.max(1, Math.ceil(delay)));
+    this.timer.unref();
+  }
+
+  private readonly fire = (): void => {
+    this.timer = undefined;
+    this.firing = true;
+    try {
+      const t = performance.now();
+      for (const ex of this.waiting) {
+        if (ex.deadline > t) {
+          this.schedule(ex.deadline - t);
+          return;
+        }
+        this.waiting.delete(ex);
+        ex.silenceExpired();
+      }
+    } finally {
+      this.firing = false;
+    }
+  };
+}
 
 export class Exchange {
   readonly started = now();
@@ -43,8 +92,11 @@ export class Exchange {
   private responseSent = false;
   private requestDoneAt?: number;
   headAt?: number;
-  private timer?: NodeJS.Timeout;
+  /** performance.now() by which the target must answer (SilenceClock) */
+  deadline = 0;
+  private onSilence?: () => void;
   private sse?: SseParser;
+  readonly opts: { redact: boolean; maxValue: number };
 
   constructor(
     private readonly ctx: ExchangeContext,
@@ -53,26 +105,25 @@ export class Exchange {
     readonly req: IncomingMessage,
   ) {
     this.requestBody = new BodyTap(ctx.maxValue);
-  }
-
-  get opts(): { redact: boolean; maxValue: number } {
-    return { redact: this.ctx.redact, maxValue: this.ctx.maxValue };
+    this.opts = { redact: ctx.redact, maxValue: ctx.maxValue };
   }
 
   /** (re)starts the silence timer: the target has `timeoutMs` to send a response head, counted
    * from the last request byte that went out, so a long upload is not a silent target */
   armTimer(onTimeout: () => void): void {
     if (this.headAt !== undefined || this.ctx.timeoutMs <= 0) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timedOut = true;
-      onTimeout();
-    }, this.ctx.timeoutMs);
-    this.timer.unref();
+    this.onSilence = onTimeout;
+    (this.ctx.clock ??= new SilenceClock(this.ctx.timeoutMs)).arm(this);
   }
 
   clearTimer(): void {
-    clearTimeout(this.timer);
+    this.ctx.clock?.disarm(this);
+  }
+
+  /** SilenceClock: the deadline passed without a response head */
+  silenceExpired(): void {
+    this.timedOut = true;
+    this.onSilence?.();
   }
 
   /** the request body ended (or never will): emit the request message once */
@@ -101,8 +152,8 @@ export class Exchange {
     this.out(d, this.started, extra);
   }
 
-  /** the upstream's response head arrived */
-  responseHead(res: IncomingMessage): void {
+  /** the upstream's response head arrived; `onEnd` runs when its body has ended */
+  responseHead(res: IncomingMessage, onEnd?: () => void): void {
     this.headAt = now();
     this.clearTimer();
     this.responseBody = new BodyTap(this.ctx.maxValue);
@@ -112,9 +163,16 @@ export class Exchange {
       this.emitResponse(res, { streaming: true });
       this.sse = new SseParser(this.ctx.maxValue);
     }
-    this.responseBody.watch(res, (chunk) => {
-      if (this.sse) for (const e of this.sse.push(chunk)) this.emitSse(e);
-    });
+    const sse = this.sse;
+    this.responseBody.watch(
+      res,
+      sse
+        ? (chunk) => {
+            for (const e of sse.push(chunk)) this.emitSse(e);
+          }
+        : undefined,
+      onEnd,
+    );
   }
 
   /** the response ended, completely or not */

@@ -149,16 +149,19 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
       return refuseCutHeaders(ex, (a) => answerResponse(res, a, true));
     }
     // Node already answered `Expect: 100-continue` to the client
-    delete req.headers.expect;
+    if (req.headers.expect !== undefined) delete req.headers.expect;
     const abortUpstream = (): void => {
       ex.proxyReq?.destroy(Object.assign(new Error('target timeout'), { code: 'LOOPTAP_TIMEOUT' }));
     };
-    ex.requestBody.watch(req, () => ex.armTimer(abortUpstream));
-    req.once('end', () => {
-      // trailers are not carried by pipe(); add them before http-proxy's pipe ends the request
-      if (req.rawTrailers.length > 0) ex.proxyReq?.addTrailers(pairs(req.rawTrailers));
-      ex.emitRequest();
-    });
+    ex.requestBody.watch(
+      req,
+      () => ex.armTimer(abortUpstream),
+      () => {
+        // trailers are not carried by pipe(); add them before http-proxy's pipe ends the request
+        if (req.rawTrailers.length > 0) ex.proxyReq?.addTrailers(pairs(req.rawTrailers));
+        ex.emitRequest();
+      },
+    );
     binding = ex;
     try {
       proxy.web(req, res);
@@ -186,8 +189,7 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
   proxy.on('proxyRes', (proxyRes, req, res) => {
     const ex = exchanges.get(req);
     if (!ex) return;
-    ex.responseHead(proxyRes);
-    proxyRes.once('end', () => {
+    ex.responseHead(proxyRes, () => {
       if (proxyRes.rawTrailers.length > 0) res.addTrailers(pairs(proxyRes.rawTrailers));
       ex.responseEnded(proxyRes);
     });

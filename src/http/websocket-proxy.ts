@@ -44,8 +44,7 @@ export function watchWebSocket(ex: Exchange, proxyReq: ClientRequest, client: ne
   });
   // the upstream answered without upgrading (404, 401, ...): log it like any response
   proxyReq.once('response', (res: IncomingMessage) => {
-    ex.responseHead(res);
-    res.once('end', () => ex.responseEnded(res));
+    ex.responseHead(res, () => ex.responseEnded(res));
   });
 }
 

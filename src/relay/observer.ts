@@ -9,11 +9,19 @@
 // While detection needs more bytes, chunks are held (bounded) and their data events wait, so that
 // a secret in the first bytes is masked too. Forwarding never waits for any of this.
 
-import type { DecodeSetting, From, ProtocolName, CaptureEvent } from '../events.js';
+import type {
+  DecodeSetting,
+  From,
+  ProtocolName,
+  CaptureEvent,
+  DataEvent,
+  MessageEvent,
+} from '../events.js';
 import { LEVEL } from '../events.js';
 import type { Decoder, DecoderOptions, DecodeStep, Decoded } from '../decoders/decoder.js';
 import { decoders, SNIFF_ORDER } from '../decoders/registry.js';
 import { Redactor } from './redactor.js';
+import { dataMsg } from '../capture/line-format.js';
 
 /** how much we hold back while detection asks for more bytes before giving up on it */
 const DETECT_HOLD_LIMIT = 64 * 1024;
@@ -126,44 +134,51 @@ export class Observer {
 
   private process(from: From, chunk: Buffer, time: number): void {
     const offset = this.offset[from];
-    this.offset[from] += chunk.length;
+    this.offset[from] = offset + chunk.length;
     let messages: Decoded[] | undefined;
-    if (this.state === 'decode')
-      messages = this.step(from, offset, () => this.decoder!.push(from, chunk, time));
+    if (this.state === 'decode') {
+      let step: DecodeStep;
+      try {
+        step = this.decoder!.push(from, chunk, time);
+      } catch (err) {
+        step = thrown(err);
+      }
+      messages = this.after(from, offset, step);
+    }
     const { bytes, masked } = this.redactor.apply(from, offset, chunk);
-    const seq = this.seq[from]++;
-    this.out({
+    const event: DataEvent = {
       type: 'data',
       time: Math.floor(time),
       level: LEVEL.info,
-      msg: `${chunk.length} bytes from ${from}`,
+      msg: dataMsg(chunk.length, from),
       conn: this.conn,
       from,
-      seq,
+      seq: this.seq[from]++,
       offset,
       len: chunk.length,
       bytes,
-      ...(masked ? { redacted: masked } : {}),
-    });
-    if (messages) for (const m of messages) this.message(m, time);
+    };
+    if (masked) event.redacted = masked;
+    // in memory only: lets the live view hide raw lines of a decoded connection from its first chunk
+    if (this.state === 'decode' || messages) event.protocol = this.protocol;
+    this.out(event);
+    if (messages) for (let i = 0; i < messages.length; i++) this.message(messages[i]!, time);
   }
 
   private endNow(from: From, time: number): void {
     if (this.state !== 'decode') return;
-    const messages = this.step(from, this.offset[from], () => this.decoder!.end(from, time));
+    let step: DecodeStep;
+    try {
+      step = this.decoder!.end(from, time);
+    } catch (err) {
+      step = thrown(err);
+    }
+    const messages = this.after(from, this.offset[from], step);
     for (const m of messages) this.message(m, time);
   }
 
-  private step(from: From, offset: number, fn: () => DecodeStep): Decoded[] {
-    let step: DecodeStep;
-    try {
-      step = fn();
-    } catch (err) {
-      step = {
-        messages: [],
-        fallback: `decoder error: ${err instanceof Error ? err.message : String(err)}`,
-      };
-    }
+  /** applies what the decoder said about one chunk (or end); returns its messages */
+  private after(from: From, offset: number, step: DecodeStep): Decoded[] {
     if (step.masks) for (const m of step.masks) this.redactor.add(m);
     if (step.opaque) this.state = 'raw';
     if (step.fallback) {
@@ -184,8 +199,8 @@ export class Observer {
   }
 
   private message(d: Decoded, time: number): void {
-    const text = `${d.name} ${d.summary}`;
-    this.out({
+    const text = d.name + ' ' + d.summary;
+    const event: MessageEvent = {
       type: 'message',
       time: Math.floor(time),
       level: d.level ?? LEVEL.info,
@@ -195,9 +210,15 @@ export class Observer {
       protocol: this.protocol!,
       name: d.name,
       fields: { summary: d.summary, ...d.fields },
-      ...(d.latencyMs !== undefined ? { latencyMs: round(d.latencyMs) } : {}),
-    });
+    };
+    if (d.latencyMs !== undefined) event.latencyMs = round(d.latencyMs);
+    this.out(event);
   }
 }
 
 const round = (ms: number): number => Math.round(ms * 1000) / 1000;
+
+const thrown = (err: unknown): DecodeStep => ({
+  messages: [],
+  fallback: `decoder error: ${err instanceof Error ? err.message : String(err)}`,
+});

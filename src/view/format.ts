@@ -56,7 +56,9 @@ export class Formatter {
       case 'open':
         return `${t} ${route}${id(e.conn)} open ${e.client} -> ${e.target}`;
       case 'data':
-        if (!this.o.showData && this.decoded.has(key(e.conn))) return undefined;
+        if (!this.o.showData && (e.protocol !== undefined || this.decoded.has(key(e.conn)))) {
+          return undefined;
+        }
         return `${t} ${route}${id(e.conn)} ${arrow(e.from)} ${e.len} B ${preview(e.bytes, this.o.preview)}${
           e.redacted ? paint(C.yellow, ` (${e.redacted} B redacted)`) : ''
         }`;

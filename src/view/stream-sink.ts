@@ -4,7 +4,7 @@
 import type { Writable } from 'node:stream';
 import type { CaptureEvent } from '../events.js';
 import type { Sink } from '../capture/hub.js';
-import { toLine } from '../capture/line-format.js';
+import { lineText, toLine } from '../capture/line-format.js';
 import { Formatter, type FormatOptions } from './format.js';
 
 export type StreamMode = 'human' | 'json' | 'quiet';
@@ -14,27 +14,30 @@ export class StreamSink implements Sink {
   private formatter?: Formatter;
   private drainFn?: () => void;
   private waiting = false;
+  private readonly quiet: boolean;
 
   constructor(
     private readonly out: Writable,
     private readonly mode: StreamMode,
     format: FormatOptions,
   ) {
+    this.quiet = mode === 'quiet';
     if (mode === 'human') this.formatter = new Formatter(format);
   }
 
   write(e: CaptureEvent): boolean {
     let chunk: string | Buffer | undefined;
-    if (this.mode === 'json') {
+    if (this.quiet) {
+      // quiet: the announcement and errors only; everything else costs one comparison or two
+      if (e.type !== 'listening' && (e.type !== 'error' || e.level < 50)) return true;
+      chunk =
+        new Formatter({ color: false, preview: 0, showData: false, width: 200 }).format(e) + '\n';
+    } else if (this.mode === 'json') {
       if (e.type === 'header') return true;
-      chunk = toLine(e);
+      chunk = e.type === 'data' ? toLine(e) : lineText(e);
     } else if (this.mode === 'human') {
       const line = this.formatter!.format(e);
       if (line !== undefined) chunk = line + '\n';
-    } else if (e.type === 'listening' || (e.type === 'error' && e.level >= 50)) {
-      // quiet: the announcement and errors only
-      chunk =
-        new Formatter({ color: false, preview: 0, showData: false, width: 200 }).format(e) + '\n';
     }
     if (chunk === undefined) return true;
     const ok = this.out.write(chunk);
