@@ -15,6 +15,8 @@ export class StreamSink implements Sink {
   private drainFn?: () => void;
   private waiting = false;
   private readonly quiet: boolean;
+  /** the reader went away (looptap ... | head): stop writing, never hold the relay back */
+  private gone = false;
 
   constructor(
     private readonly out: Writable,
@@ -23,9 +25,19 @@ export class StreamSink implements Sink {
   ) {
     this.quiet = mode === 'quiet';
     if (mode === 'human') this.formatter = new Formatter(format);
+    const goneAway = (): void => {
+      this.gone = true;
+      if (this.waiting) {
+        this.waiting = false;
+        this.drainFn?.();
+      }
+    };
+    out.on('error', goneAway);
+    out.on('close', goneAway);
   }
 
   write(e: CaptureEvent): boolean {
+    if (this.gone) return true;
     let chunk: string | Buffer | undefined;
     if (this.quiet) {
       // quiet: the announcement and errors only; everything else costs one comparison or two
@@ -41,7 +53,7 @@ export class StreamSink implements Sink {
     }
     if (chunk === undefined) return true;
     const ok = this.out.write(chunk);
-    if (!ok && !this.waiting) {
+    if (!ok && !this.waiting && !this.gone) {
       this.waiting = true;
       this.out.once('drain', () => {
         this.waiting = false;
