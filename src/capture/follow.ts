@@ -11,14 +11,9 @@
 // while we drain is not skipped; only rotations faster than the poll can outrun the reader.
 
 import fs from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
-import type { CaptureEvent, HeaderEvent } from '../events.js';
-import { CAPTURE_FORMAT, CAPTURE_VERSION } from '../events.js';
-import { fromLine } from './line-format.js';
-import { CaptureReadError } from './reader.js';
-import { LooptapError } from '../util/errors.js';
+import type { CaptureEvent } from '../events.js';
+import { CaptureLines, openCapture, readAt } from './reader.js';
 
-const MAX_LINE = 256 * 1024 * 1024;
 const POLL_MS = 200;
 /** how long a replaced file must stay quiet before we leave it for the new one */
 const SETTLE_MS = 300;
@@ -36,36 +31,21 @@ export async function* followCapture(
 ): AsyncGenerator<CaptureEvent> {
   const poll = opts.pollMs ?? POLL_MS;
   const aborted = (): boolean => opts.signal?.aborted ?? false;
-  let fd = openOrThrow(path);
+  let fd = openCapture(path);
   let ino = fs.fstatSync(fd).ino;
   let position = 0;
-  let lineNo = 0;
-  let decoder = new StringDecoder('utf8');
-  let pending = '';
+  let lines = new CaptureLines(path);
   let quietSince: number | undefined;
   /** the file after this one, opened as soon as the rotation is seen */
   let next: number | undefined;
   const buf = Buffer.allocUnsafe(1024 * 1024);
   try {
     while (!aborted()) {
-      const n = await read(fd, buf, position);
+      const n = await readAt(fd, buf, position);
       if (n > 0) {
         quietSince = undefined;
         position += n;
-        pending += decoder.write(buf.subarray(0, n));
-        let nl: number;
-        let start = 0;
-        while ((nl = pending.indexOf('\n', start)) !== -1) {
-          const line = pending.slice(start, nl);
-          start = nl + 1;
-          lineNo++;
-          const e = parse(path, lineNo, line);
-          if (e) yield e;
-        }
-        pending = pending.slice(start);
-        if (pending.length > MAX_LINE) {
-          throw new CaptureReadError(path, lineNo + 1, `line longer than ${MAX_LINE} bytes`);
-        }
+        yield* lines.push(buf.subarray(0, n));
         continue;
       }
       // at the end of what is there: has the path moved on?
@@ -73,9 +53,7 @@ export async function* followCapture(
       if (now !== undefined && now.ino === ino && now.size < position) {
         // a new run truncated the file in place: start over at its header
         position = 0;
-        lineNo = 0;
-        pending = '';
-        decoder = new StringDecoder('utf8');
+        lines = new CaptureLines(path);
         continue;
       }
       const replaced = now !== undefined && now.ino !== ino;
@@ -90,9 +68,7 @@ export async function* followCapture(
           next = undefined;
           ino = fs.fstatSync(fd).ino;
           position = 0;
-          lineNo = 0;
-          pending = '';
-          decoder = new StringDecoder('utf8');
+          lines = new CaptureLines(path);
           quietSince = undefined;
           continue;
         }
@@ -128,12 +104,6 @@ function openNext(path: string, ino: number): number | undefined {
   }
 }
 
-function read(fd: number, buf: Buffer, position: number): Promise<number> {
-  return new Promise((resolve, reject) =>
-    fs.read(fd, buf, 0, buf.length, position, (err, n) => (err ? reject(err) : resolve(n))),
-  );
-}
-
 function statOrUndefined(path: string): fs.Stats | undefined {
   try {
     return fs.statSync(path);
@@ -141,48 +111,4 @@ function statOrUndefined(path: string): fs.Stats | undefined {
     // between the rename and the new file (or --capture-keep 0's delete): not there for a moment
     return undefined;
   }
-}
-
-function openOrThrow(path: string): number {
-  try {
-    const fd = fs.openSync(path, 'r');
-    if (fs.fstatSync(fd).isDirectory()) {
-      fs.closeSync(fd);
-      throw Object.assign(new Error('directory'), { code: 'EISDIR' });
-    }
-    return fd;
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const why =
-      e.code === 'ENOENT'
-        ? 'no such file; check the path'
-        : e.code === 'EISDIR'
-          ? 'it is a directory, not a capture file'
-          : `${e.code ?? ''} ${e.message}`;
-    throw new LooptapError(e.code ?? 'BAD_CAPTURE', `cannot read capture ${path}: ${why}`, 2);
-  }
-}
-
-function parse(path: string, lineNo: number, line: string): CaptureEvent | undefined {
-  if (line.trim() === '') return undefined;
-  let e: CaptureEvent;
-  try {
-    e = fromLine(line);
-  } catch (err) {
-    throw new CaptureReadError(path, lineNo, (err as Error).message);
-  }
-  if (lineNo === 1) {
-    const h = e as HeaderEvent;
-    if (h.type !== 'header' || h.format !== CAPTURE_FORMAT) {
-      throw new CaptureReadError(path, 1, 'not a looptap capture (the first line is not a header)');
-    }
-    if (typeof h.version !== 'number' || h.version > CAPTURE_VERSION) {
-      throw new CaptureReadError(
-        path,
-        1,
-        `capture format version ${String(h.version)} is newer than this looptap reads (${CAPTURE_VERSION}); upgrade looptap`,
-      );
-    }
-  }
-  return e;
 }

@@ -26,8 +26,6 @@ export class Hub {
   private blocked = new Set<Sink>();
   private pauseFns = new Set<(paused: boolean) => void>();
   private closed = false;
-  /** the route name stamped on every event (several routes in one process) */
-  route?: string;
 
   constructor(sinks: Sink[] = []) {
     for (const s of sinks) this.add(s);
@@ -58,7 +56,6 @@ export class Hub {
 
   emit(event: CaptureEvent): void {
     if (this.closed) return;
-    if (this.route !== undefined && event.route === undefined) event.route = this.route;
     if (this.listeners.size > 0) {
       for (const fn of this.listeners) {
         try {
@@ -119,6 +116,16 @@ export class Hub {
       message,
     });
   }
+}
+
+/** The emit function of one relay or HTTP proxy: stamps its route (several routes share one hub,
+ * one view and one capture) on everything it emits. */
+export function routeEmitter(hub: Hub, route: string | undefined): (e: CaptureEvent) => void {
+  if (route === undefined) return (e) => hub.emit(e);
+  return (e) => {
+    e.route = route;
+    hub.emit(e);
+  };
 }
 
 export function describe(err: unknown): string {

@@ -23,17 +23,12 @@ export class CaptureReadError extends LooptapError {
 }
 
 export interface ReadOptions {
-  /** keep reading as the file grows (view --follow); stops when `signal` aborts */
-  follow?: boolean;
+  /** stops reading when aborted */
   signal?: AbortSignal;
-  /** a last line without a newline is accepted (a capture still being written may end mid-line
-   * only in follow mode, where we wait for the rest) */
 }
 
-export async function* readCapture(
-  path: string,
-  opts: ReadOptions = {},
-): AsyncGenerator<CaptureEvent> {
+/** Opens a capture for reading; a missing file or a directory is one clear line, exit 2. */
+export function openCapture(path: string): number {
   let fd: number;
   try {
     fd = fs.openSync(path, 'r');
@@ -55,67 +50,92 @@ export async function* readCapture(
       2,
     );
   }
-  const decoder = new StringDecoder('utf8');
-  const buf = Buffer.allocUnsafe(1024 * 1024);
-  let pending = '';
-  let lineNo = 0;
-  let position = 0;
-  try {
-    for (;;) {
-      const n = await new Promise<number>((resolve, reject) =>
-        fs.read(fd, buf, 0, buf.length, position, (err, n) => (err ? reject(err) : resolve(n))),
-      );
-      if (n === 0) {
-        if (opts.follow && !opts.signal?.aborted) {
-          await new Promise((r) => setTimeout(r, 200));
-          if (!opts.signal?.aborted) continue;
-        }
-        break;
-      }
-      position += n;
-      pending += decoder.write(buf.subarray(0, n));
-      let nl: number;
-      let start = 0;
-      while ((nl = pending.indexOf('\n', start)) !== -1) {
-        const line = pending.slice(start, nl);
-        start = nl + 1;
-        lineNo++;
-        const e = parse(path, lineNo, line);
-        if (e) yield e;
-      }
-      pending = pending.slice(start);
-      if (pending.length > MAX_LINE) {
-        throw new CaptureReadError(
-          path,
-          lineNo + 1,
-          `line longer than ${MAX_LINE} bytes: not a capture file`,
-        );
-      }
+  return fd;
+}
+
+/** The bytes of one capture file, turned into events line by line (shared by readCapture and
+ * view --follow, which restarts it at each new file). */
+export class CaptureLines {
+  private decoder = new StringDecoder('utf8');
+  private pending = '';
+  lineNo = 0;
+
+  constructor(readonly path: string) {}
+
+  *push(bytes: Buffer): Generator<CaptureEvent> {
+    this.pending += this.decoder.write(bytes);
+    let nl: number;
+    let start = 0;
+    while ((nl = this.pending.indexOf('\n', start)) !== -1) {
+      const line = this.pending.slice(start, nl);
+      start = nl + 1;
+      this.lineNo++;
+      const e = parseLine(this.path, this.lineNo, line);
+      if (e) yield e;
     }
-    pending += decoder.end();
-    if (pending.trim() !== '') {
-      lineNo++;
-      // the last line has no newline: a capture cut off while it was written
+    this.pending = this.pending.slice(start);
+    if (this.pending.length > MAX_LINE) {
+      throw new CaptureReadError(
+        this.path,
+        this.lineNo + 1,
+        `line longer than ${MAX_LINE} bytes: not a capture file`,
+      );
+    }
+  }
+
+  /** the end of the file: a last line without its newline means the capture was cut off */
+  *end(): Generator<CaptureEvent> {
+    this.pending += this.decoder.end();
+    if (this.pending.trim() !== '') {
+      this.lineNo++;
       let e: CaptureEvent | undefined;
       try {
-        e = parse(path, lineNo, pending);
+        e = parseLine(this.path, this.lineNo, this.pending);
       } catch {
         throw new CaptureReadError(
-          path,
-          lineNo,
+          this.path,
+          this.lineNo,
           'the last line is cut off (the capture was truncated); everything before it is intact',
         );
       }
       if (e) yield e;
     }
-    if (lineNo === 0)
-      throw new CaptureReadError(path, 1, 'the file is empty: not a looptap capture');
+    if (this.lineNo === 0) {
+      throw new CaptureReadError(this.path, 1, 'the file is empty: not a looptap capture');
+    }
+  }
+}
+
+export async function* readCapture(
+  path: string,
+  opts: ReadOptions = {},
+): AsyncGenerator<CaptureEvent> {
+  const fd = openCapture(path);
+  const lines = new CaptureLines(path);
+  const buf = Buffer.allocUnsafe(1024 * 1024);
+  let position = 0;
+  try {
+    while (!opts.signal?.aborted) {
+      const n = await readAt(fd, buf, position);
+      if (n === 0) {
+        yield* lines.end();
+        break;
+      }
+      position += n;
+      yield* lines.push(buf.subarray(0, n));
+    }
   } finally {
     fs.closeSync(fd);
   }
 }
 
-function parse(path: string, lineNo: number, line: string): CaptureEvent | undefined {
+export function readAt(fd: number, buf: Buffer, position: number): Promise<number> {
+  return new Promise((resolve, reject) =>
+    fs.read(fd, buf, 0, buf.length, position, (err, n) => (err ? reject(err) : resolve(n))),
+  );
+}
+
+function parseLine(path: string, lineNo: number, line: string): CaptureEvent | undefined {
   if (line.trim() === '') return undefined;
   let e: CaptureEvent;
   try {

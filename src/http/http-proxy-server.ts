@@ -10,7 +10,7 @@ import http from 'node:http';
 import type net from 'node:net';
 import httpProxy from 'http-proxy';
 import { LEVEL } from '../events.js';
-import { Hub, type Sink } from '../capture/hub.js';
+import { Hub, routeEmitter, type Sink } from '../capture/hub.js';
 import { DEFAULT_DECODER_OPTIONS } from '../decoders/decoder.js';
 import { formatHostPort, parseHostPort, resolveChecked } from '../util/address.js';
 import { resolveTarget } from './target.js';
@@ -74,8 +74,7 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
   );
   const target = await resolveTarget(options.target, allowRemote);
   const hub = options.hub ?? new Hub(options.sinks ?? []);
-  if (options.route !== undefined) hub.route = options.route;
-  const emit = hub.emit.bind(hub);
+  const emit = routeEmitter(hub, options.route);
   const timeoutMs = options.timeoutMs ?? 60_000;
   const ctx: ExchangeContext = {
     emit,

@@ -8,7 +8,7 @@
 import net from 'node:net';
 import type { DecodeSetting } from '../events.js';
 import { LEVEL } from '../events.js';
-import { Hub, type Sink } from '../capture/hub.js';
+import { Hub, routeEmitter, type Sink } from '../capture/hub.js';
 import { DEFAULT_DECODER_OPTIONS } from '../decoders/decoder.js';
 import { Connection } from './connection.js';
 import { Observer } from './observer.js';
@@ -69,7 +69,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     maxValue: options.maxValue ?? DEFAULT_DECODER_OPTIONS.maxValue,
   };
   const hub = options.hub ?? new Hub(options.sinks ?? []);
-  if (options.route !== undefined) hub.route = options.route;
+  const emit = routeEmitter(hub, options.route);
   const targetText = formatHostPort(target);
   const connections = new Set<Connection>();
   let nextId = 0;
@@ -78,7 +78,6 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   let listenText = '';
   server.on('connection', (client) => {
     const id = ++nextId;
-    const emit = hub.emit.bind(hub);
     const interceptors = [
       ...(options.stripTls ? stripTlsInterceptors() : []),
       ...(options.interceptors ?? []).map((f) => f()),
@@ -112,7 +111,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   listenText = formatHostPort({ host: addr.address, port: addr.port });
   // accept errors after start (EMFILE and the like) must not crash the process
   server.on('error', (err) => {
-    hub.emit({
+    emit({
       type: 'error',
       time: Date.now(),
       level: LEVEL.error,
@@ -121,7 +120,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       message: err.message,
     });
   });
-  hub.emit({
+  emit({
     type: 'listening',
     time: Date.now(),
     level: LEVEL.info,

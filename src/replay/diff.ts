@@ -94,3 +94,23 @@ export function cap(lines: string[]): string[] {
     ? [...lines.slice(0, MAX_LINES), `… ${lines.length - MAX_LINES} more`]
     : lines;
 }
+
+/** Rows compared by digest; when they differ, up to three differing sampled rows are shown (or
+ * the two digests, when the difference lies past the sample). Shared by the database replays. */
+export function rowDifferences(
+  at: string,
+  a: { digest: string; sample: unknown[] },
+  b: { digest: string; sample: unknown[] },
+): string[] {
+  if (a.digest === b.digest) return [];
+  const out: string[] = [];
+  const n = Math.max(a.sample.length, b.sample.length);
+  for (let r = 0; r < n && out.length < 3; r++) {
+    const x = a.sample[r];
+    const y = b.sample[r];
+    if (JSON.stringify(x) === JSON.stringify(y)) continue;
+    out.push(`${at}row ${r + 1}: ${show(x)} -> ${show(y)}`);
+  }
+  if (out.length === 0) out.push(`${at}row data differs (digest ${a.digest} -> ${b.digest})`);
+  return out;
+}

@@ -4,7 +4,7 @@
 // (only the number and SQLSTATE count: messages may be translated or name other ids).
 
 import type { MyResult } from './mysql-wire.js';
-import { show } from './diff.js';
+import { rowDifferences, show } from './diff.js';
 
 export function compareMysql(recorded: MyResult[], replayed: MyResult[]): string[] {
   const out: string[] = [];
@@ -36,18 +36,7 @@ export function compareMysql(recorded: MyResult[], replayed: MyResult[]): string
       out.push(`${at}columns ${show(a.columns)} -> ${show(b.columns)}`);
     }
     if (a.rows !== b.rows) out.push(`${at}rows ${a.rows} -> ${b.rows}`);
-    if (a.digest !== b.digest) {
-      const n = Math.max(a.sample.length, b.sample.length);
-      let shown = 0;
-      for (let r = 0; r < n && shown < 3; r++) {
-        const x = a.sample[r];
-        const y = b.sample[r];
-        if (JSON.stringify(x) === JSON.stringify(y)) continue;
-        out.push(`${at}row ${r + 1}: ${show(x)} -> ${show(y)}`);
-        shown++;
-      }
-      if (shown === 0) out.push(`${at}row data differs (digest ${a.digest} -> ${b.digest})`);
-    }
+    out.push(...rowDifferences(at, a, b));
   }
   return out;
 }

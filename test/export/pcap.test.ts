@@ -11,14 +11,8 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { connect, payload, runLooptap, sha256, spawnLooptap, startEcho } from '../helpers/net.js';
-import {
-  need,
-  routePorts,
-  startOrigin,
-  startPostgres,
-  startRedis,
-} from '../helpers/real-servers.js';
+import { connect, payload, runLooptap, sha256 } from '../helpers/net.js';
+import { need, startFourRoutes } from '../helpers/real-servers.js';
 import { readCapture } from '../../src/capture/reader.js';
 import { writePcap } from '../../src/export/pcap.js';
 import type { CaptureEvent, OpenEvent } from '../../src/events.js';
@@ -36,27 +30,8 @@ async function tshark(args: string[]): Promise<string[]> {
 t.test('real sessions exported to pcap are dissected by tshark', async (t) => {
   if (!need(t, TSHARK, 'tshark')) return;
   if (!need(t, '/usr/bin/redis-server', 'redis-server')) return;
-  const [redis, origin, echo, db] = await Promise.all([
-    startRedis(t),
-    startOrigin(t),
-    startEcho(t),
-    startPostgres(t),
-  ]);
   const capture = join(dir, 'sessions.jsonl');
-  const lt = await spawnLooptap(t, [
-    '--quiet',
-    '--capture',
-    capture,
-    '--route',
-    `redis@0=${redis.port}`,
-    '--route',
-    `web@0=${origin.port}`,
-    '--route',
-    `echo@0=${echo.port}`,
-    '--route',
-    `pg@0=${db.port}`,
-  ]);
-  const ports = await routePorts(lt, 4);
+  const { lt, ports } = await startFourRoutes(t, capture);
 
   const queries = ['select 41 + 1 as answer', "select 'looptap' || 'pcap' as word"];
   const c = new pg.Client({

@@ -42,6 +42,9 @@ export function byConn(chunks: Chunk[]): Map<number, Chunk[]> {
   return m;
 }
 
+/** what a decoder is fed: bytes from one side, or that side's FIN */
+export type Step = { from: From; t: number; bytes: Buffer } | { end: From; t: number };
+
 export type Splitter = (bytes: Buffer) => Buffer[];
 export const asCaptured: Splitter = (b) => [b];
 export const oneByte: Splitter = (b) => Array.from(b, (_, i) => b.subarray(i, i + 1));
@@ -69,20 +72,22 @@ export interface FeedResult {
   fallback?: string;
 }
 
-/** Feeds one connection's chunks (each split by `split`) and collects everything the decoder said.
- * Latency is left out of the comparison helpers below because time is the chunk's time. */
+/** Feeds one connection's chunks (each split by `split`) and FINs, and collects everything the
+ * decoder said. Latency is left out of the comparison helpers below because time is the chunk's
+ * time. */
 export function feed(
   mod: DecoderModule,
-  chunks: Chunk[],
+  chunks: Step[],
   split: Splitter = asCaptured,
   options: Partial<DecoderOptions> = {},
 ): FeedResult {
   const dec = mod.create({ ...DEFAULT_DECODER_OPTIONS, ...options });
   const out: FeedResult = { messages: [], masks: [], opaque: false };
   for (const c of chunks) {
-    for (const piece of split(c.bytes)) {
+    const pieces = 'end' in c ? [undefined] : split(c.bytes);
+    for (const piece of pieces) {
       if (out.opaque || out.fallback) break;
-      const step = dec.push(c.from, Buffer.from(piece), c.t);
+      const step = 'end' in c ? dec.end(c.end, c.t) : dec.push(c.from, Buffer.from(piece!), c.t);
       out.messages.push(...step.messages);
       if (step.masks) out.masks.push(...step.masks);
       if (step.opaque) out.opaque = true;
@@ -98,11 +103,10 @@ export function shape(messages: Decoded[]): unknown[] {
 }
 
 /** Applies masks to each direction's bytes the way the relay does; returns the masked streams. */
-export function applyMasks(chunks: Chunk[], masks: Mask[]): Record<From, Buffer> {
-  const streams: Record<From, Buffer> = {
-    client: Buffer.concat(chunks.filter((c) => c.from === 'client').map((c) => c.bytes)),
-    server: Buffer.concat(chunks.filter((c) => c.from === 'server').map((c) => c.bytes)),
-  };
+export function applyMasks(chunks: Step[], masks: Mask[]): Record<From, Buffer> {
+  const data = (from: From): Buffer =>
+    Buffer.concat(chunks.flatMap((c) => ('end' in c || c.from !== from ? [] : [c.bytes])));
+  const streams: Record<From, Buffer> = { client: data('client'), server: data('server') };
   const final = new Map<string, Mask>();
   for (const m of masks) final.set(`${m.from}:${m.start}`, m);
   for (const m of final.values()) {

@@ -3,13 +3,10 @@
 // `{"end": "client"|"server"}` lines for a FIN); http-fixtures.test.ts keeps the two in sync.
 
 import { readFileSync } from 'node:fs';
-import type { Decoded, DecoderModule, DecoderOptions, Mask } from '../../src/decoders/decoder.js';
-import { DEFAULT_DECODER_OPTIONS } from '../../src/decoders/decoder.js';
 import type { From } from '../../src/events.js';
-import type { Splitter } from './feed.js';
-import { asCaptured } from './feed.js';
+import type { Step } from './feed.js';
 
-export type Step = { from: From; t: number; bytes: Buffer } | { end: From; t: number };
+export type { Step } from './feed.js';
 
 export const FIXTURES = new URL('../fixtures/http/', import.meta.url);
 
@@ -246,47 +243,5 @@ export function loadFixture(name: string): Step[] {
     });
 }
 
-export interface Run {
-  messages: Decoded[];
-  masks: Mask[];
-  opaque: boolean;
-  fallback?: string;
-}
-
-/** like feed() in feed.ts, plus FIN steps */
-export function run(
-  mod: DecoderModule,
-  steps: Step[],
-  split: Splitter = asCaptured,
-  options: Partial<DecoderOptions> = {},
-): Run {
-  const dec = mod.create({ ...DEFAULT_DECODER_OPTIONS, ...options });
-  const out: Run = { messages: [], masks: [], opaque: false };
-  for (const s of steps) {
-    if (out.opaque || out.fallback) break;
-    const pieces = 'end' in s ? [null] : split(s.bytes);
-    for (const piece of pieces) {
-      if (out.opaque || out.fallback) break;
-      const step = 'end' in s ? dec.end(s.end, s.t) : dec.push(s.from, Buffer.from(piece!), s.t);
-      out.messages.push(...step.messages);
-      if (step.masks) out.masks.push(...step.masks);
-      if (step.opaque) out.opaque = true;
-      if (step.fallback) out.fallback = step.fallback;
-    }
-  }
-  return out;
-}
-
-/** the bytes of each direction, masked the way the relay does */
-export function maskedStreams(steps: Step[], masks: Mask[]): Record<From, Buffer> {
-  const data = (from: From): Buffer =>
-    Buffer.concat(steps.flatMap((s) => ('end' in s || s.from !== from ? [] : [s.bytes])));
-  const streams: Record<From, Buffer> = { client: data('client'), server: data('server') };
-  const final = new Map<string, Mask>();
-  for (const m of masks) final.set(`${m.from}:${m.start}`, m);
-  for (const m of final.values()) {
-    const s = streams[m.from];
-    s.fill(0x2a, m.start, Math.min(s.length, m.end));
-  }
-  return streams;
-}
+/** feed() and applyMasks() from feed.ts, which take FIN steps too */
+export { feed as run, applyMasks as maskedStreams, type FeedResult as Run } from './feed.js';

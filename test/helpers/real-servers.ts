@@ -8,7 +8,7 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { deadPort, type Teardown, type Looptap } from './net.js';
+import { deadPort, spawnLooptap, startEcho, type Teardown, type Looptap } from './net.js';
 
 export interface Skipper extends Teardown {
   pass(msg: string, extra: { skip: string }): unknown;
@@ -112,4 +112,30 @@ export async function routePorts(
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** redis-server, an HTTP origin, an echo and PostgreSQL behind one looptap with four routes
+ * (redis, web, echo, pg) and one capture; resolves once every route has announced its port */
+export async function startFourRoutes(t: Teardown, capture: string) {
+  const [redis, origin, echo, db] = await Promise.all([
+    startRedis(t),
+    startOrigin(t),
+    startEcho(t),
+    startPostgres(t),
+  ]);
+  const lt = await spawnLooptap(t, [
+    '--quiet',
+    '--capture',
+    capture,
+    '--route',
+    `redis@0=${redis.port}`,
+    '--route',
+    `web@0=${origin.port}`,
+    '--route',
+    `echo@0=${echo.port}`,
+    '--route',
+    `pg@0=${db.port}`,
+  ]);
+  const ports = await routePorts(lt, 4);
+  return { redis, origin, echo, db, lt, ports };
 }

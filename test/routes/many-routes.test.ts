@@ -9,13 +9,7 @@ import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { connect, runLooptap, spawnLooptap, startEcho } from '../helpers/net.js';
-import {
-  need,
-  routePorts,
-  startOrigin,
-  startPostgres,
-  startRedis,
-} from '../helpers/real-servers.js';
+import { need, routePorts, startFourRoutes, startOrigin } from '../helpers/real-servers.js';
 import { readCapture } from '../../src/capture/reader.js';
 import type { CaptureEvent } from '../../src/events.js';
 
@@ -30,27 +24,8 @@ async function readAll(path: string): Promise<CaptureEvent[]> {
 
 t.test('four real servers, four routes, one capture, every event attributed', async (t) => {
   if (!need(t, '/usr/bin/redis-server', 'redis-server')) return;
-  const [redis, origin, echo, db] = await Promise.all([
-    startRedis(t),
-    startOrigin(t),
-    startEcho(t),
-    startPostgres(t),
-  ]);
   const capture = join(dir, 'many.jsonl');
-  const lt = await spawnLooptap(t, [
-    '--quiet',
-    '--capture',
-    capture,
-    '--route',
-    `redis@0=${redis.port}`,
-    '--route',
-    `web@0=${origin.port}`,
-    '--route',
-    `echo@0=${echo.port}`,
-    '--route',
-    `pg@0=${db.port}`,
-  ]);
-  const ports = await routePorts(lt, 4);
+  const { lt, ports } = await startFourRoutes(t, capture);
   t.same([...ports.keys()].sort(), ['echo', 'pg', 'redis', 'web']);
 
   const r = new Redis({ host: '127.0.0.1', port: ports.get('redis')!, lazyConnect: true });

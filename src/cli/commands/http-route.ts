@@ -29,9 +29,6 @@ export async function startHttpRoute(
   });
   return {
     name: r.name,
-    close: async (graceMs) => {
-      await proxy.close(graceMs);
-      if (multi) await hub.close();
-    },
+    close: (graceMs) => proxy.close(graceMs),
   };
 }

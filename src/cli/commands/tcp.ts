@@ -2,15 +2,14 @@
 // relays with one live view, one capture (rotating when --capture-max-size is set) and one
 // summary. A route that cannot start says why in one line and the others still run.
 //
-//   route hub "pg"    ──ForwardSink──┐
-//   route hub "redis" ──ForwardSink──┼──▶ shared hub ──▶ capture, live view, summary
-//   route hub "web"   ──ForwardSink──┘
+//   relay "pg"    ──┐  (each stamps its route on its events)
+//   relay "redis" ──┼──▶ one hub ──▶ capture, live view, summary
+//   relay "web"   ──┘
 
 import { runUntilSignal } from '../lifecycle.js';
 import { startRelay } from '../../relay/tcp-relay.js';
 import type { DecodeSetting } from '../../events.js';
 import { Hub, type Sink } from '../../capture/hub.js';
-import { ForwardSink } from '../../capture/forward-sink.js';
 import { RotatingCaptureFile } from '../../capture/rotating-file.js';
 import { openOutputs, type OutputFlags } from '../output.js';
 import { routeLines, summaryLine, Tally } from '../summary.js';
@@ -122,11 +121,8 @@ async function startRoute(
   shared: Hub,
   flags: TcpFlags,
 ): Promise<Running> {
-  // one hub per route stamps its name; a lone --target writes to the shared hub directly
-  const hub = multi ? new Hub([new ForwardSink(shared)]) : shared;
-  if (multi) hub.route = r.name;
   if (r.mode === 'http') {
-    return startHttpRoute(r, hub, flags, multi);
+    return startHttpRoute(r, shared, flags, multi);
   }
   const relay = await startRelay({
     target: r.target,
@@ -137,14 +133,11 @@ async function startRoute(
     allowRemote: flags.allowRemote,
     connectTimeoutMs: flags.connectTimeout,
     maxValue: flags.maxValue,
-    hub,
+    hub: shared,
     route: multi ? r.name : undefined,
   });
   return {
     name: r.name,
-    close: async (graceMs) => {
-      await relay.close(graceMs);
-      if (multi) await hub.close();
-    },
+    close: (graceMs) => relay.close(graceMs),
   };
 }
