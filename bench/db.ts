@@ -4,6 +4,11 @@
 // of relaying. Every load tool runs under `timeout`, bounded in time and count.
 //
 //   npm run bench:db        (env: BENCH_REPS=3 BENCH_PG_SECONDS=8 BENCH_REDIS_N=100000)
+//
+// BENCH_WARMUP=1 runs each workload briefly through each path before the measured run (pgbench
+// 1 s, redis-benchmark a tenth of the requests), uncounted: what is measured is then the cost of
+// a request in a warm process, without the one-time JIT compilation of the code a workload
+// reaches, which in a 5-second run at a few thousand requests a second weighs several µs each.
 
 import { execFileSync } from 'node:child_process';
 import { startPath, type PathName } from './lib/paths.js';
@@ -14,15 +19,16 @@ import { median } from './lib/workloads.js';
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const PG_SECONDS = Number(process.env.BENCH_PG_SECONDS ?? 8);
 const REDIS_N = Number(process.env.BENCH_REDIS_N ?? 100_000);
+const WARMUP = process.env.BENCH_WARMUP === '1';
 
 type Workload = 'pg select' | 'redis GET' | 'redis SET' | 'redis GET -P16';
 const WORKLOADS: Workload[] = ['pg select', 'redis GET', 'redis SET', 'redis GET -P16'];
 
-function pgbench(port: number): number {
+function pgbench(port: number, seconds = PG_SECONDS): number {
   const out = execFileSync(
     'timeout',
     [
-      String(PG_SECONDS + 30),
+      String(seconds + 30),
       'pgbench',
       '-h',
       '127.0.0.1',
@@ -37,7 +43,7 @@ function pgbench(port: number): number {
       '-j',
       '2',
       '-T',
-      String(PG_SECONDS),
+      String(seconds),
       'postgres',
     ],
     { encoding: 'utf8', env: { ...process.env, PGPASSWORD: BENCH_PASSWORD } },
@@ -47,7 +53,7 @@ function pgbench(port: number): number {
   return Number(m[1]);
 }
 
-function redisBench(port: number, test: 'get' | 'set', pipeline: number): number {
+function redisBench(port: number, test: 'get' | 'set', pipeline: number, n = REDIS_N): number {
   const out = execFileSync(
     'timeout',
     [
@@ -58,7 +64,7 @@ function redisBench(port: number, test: 'get' | 'set', pipeline: number): number
       '-p',
       String(port),
       '-n',
-      String(REDIS_N),
+      String(n),
       '-c',
       '50',
       '-P',
@@ -75,7 +81,15 @@ function redisBench(port: number, test: 'get' | 'set', pipeline: number): number
 }
 
 export async function runDbBench(): Promise<string> {
-  const names: PathName[] = ['direct', 'node-pipe', 'looptap-capture', 'socat'];
+  const names: PathName[] = [
+    'direct',
+    'node-pipe',
+    ...(process.env.BENCH_BASE ? (['base-capture'] as const) : []),
+    'looptap',
+    'looptap-capture',
+    'looptap-capture-v2',
+    'socat',
+  ];
   const pg = await startPostgres();
   const redis = await startRedis();
   execFileSync(
@@ -94,6 +108,16 @@ export async function runDbBench(): Promise<string> {
       for (const name of names) {
         for (const w of WORKLOADS) {
           const path = await startPath(name, w.startsWith('pg') ? pg.port : redis.port);
+          if (WARMUP) {
+            if (w === 'pg select') pgbench(path.port, 1);
+            else
+              redisBench(
+                path.port,
+                w === 'redis SET' ? 'set' : 'get',
+                w.endsWith('P16') ? 16 : 1,
+                Math.ceil(REDIS_N / 10),
+              );
+          }
           const c0 = path.pid ? cpuSeconds(path.pid) : 0;
           let r: number;
           let units: number;
@@ -124,7 +148,7 @@ export async function runDbBench(): Promise<string> {
   }
   const m = (n: string, w: Workload): number => median(rate.get(key(n, w)) ?? [NaN]);
   const lines = [
-    `pgbench -S -c 4 -j 2 -T ${PG_SECONDS} (tps); redis-benchmark -c 50 -n ${REDIS_N} (req/s); median of ${REPS} interleaved runs; looptap runs with decoding (auto) and a full capture`,
+    `pgbench -S -c 4 -j 2 -T ${PG_SECONDS} (tps); redis-benchmark -c 50 -n ${REDIS_N} (req/s); median of ${REPS} interleaved runs; looptap runs with decoding (auto) and a full capture${WARMUP ? '; each path warmed up first (uncounted)' : ''}`,
     '',
     `| path | ${WORKLOADS.map((w) => `${w} x direct`).join(' | ')} | ${WORKLOADS.map((w) => `${w} µs CPU/op`).join(' | ')} |`,
     `| --- | ${WORKLOADS.map(() => '---:').join(' | ')} | ${WORKLOADS.map(() => '---:').join(' | ')} |`,
@@ -145,6 +169,13 @@ export async function runDbBench(): Promise<string> {
     '',
     `looptap-capture / node-pipe: ${WORKLOADS.map((w) => `${w} ${(m('looptap-capture', w) / m('node-pipe', w)).toFixed(2)}`).join(', ')}`,
   );
+  if (process.env.BENCH_BASE) {
+    // the aim of the exchange layer: CPU per request against the base checkout's, same run
+    const c = (n: string, w: Workload): number => median(cpu.get(key(n, w)) ?? [NaN]);
+    lines.push(
+      `looptap-capture / base-capture, µs CPU per op: ${WORKLOADS.map((w) => `${w} ${(c('looptap-capture', w) / c('base-capture', w)).toFixed(2)}`).join(', ')}`,
+    );
+  }
   return lines.join('\n');
 }
 

@@ -1,10 +1,10 @@
 // HTTP mode cost, in one run: wrk against the origin directly, through bare http-proxy with a
-// keep-alive agent (the floor for anything built on it), through `looptap http` (live view to
-// /dev/null + full capture), and through `looptap http --quiet` without a capture.
-// Each path is its own process, so CPU per request is that proxy's own (from /proc).
-// Bounded: wrk -t1 -c20 -d5s per path, under `timeout`.
+// keep-alive agent (the floor for anything built on it), and through `looptap http` quiet without
+// a capture, quiet with a capture in format 1 and 2, and with the live view (drained) + capture.
+// Each path is its own process, so CPU per request is that proxy's own (from /proc); the paths
+// take turns, REPS rounds, medians. Bounded: wrk -t1 -c20 -d5s per path, under `timeout`.
 //
-//   npm run build && node --import=@tapjs/typescript/import bench/http.ts
+//   npm run build && node --import=@tapjs/typescript/import bench/http.ts  (env BENCH_SECONDS, BENCH_REPS)
 
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,8 +13,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuSeconds, peakRssMb } from './lib/proc.js';
 import { freePort } from './lib/paths.js';
+import { median } from './lib/workloads.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const REPS = Number(process.env.BENCH_REPS ?? 3);
 const root = fileURLToPath(new URL('../', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'looptap-bench-http-'));
 
@@ -53,9 +55,9 @@ function start(args: string[], ready: RegExp): Promise<ChildProcess> {
 
 interface Row {
   path: string;
-  rps: number;
-  p99: string;
-  cpuUs: number;
+  rps: number[];
+  p99: string[];
+  cpuUs: number[];
   rss: number;
 }
 
@@ -80,77 +82,81 @@ function wrk(port: number): { rps: number; p99: string; requests: number } {
   return { rps, p99, requests };
 }
 
-function measure(path: string, port: number, proxy?: ChildProcess): Row {
+function measure(row: Row, port: number, proxy?: ChildProcess): void {
   wrk(port); // warm-up run is not counted... but bounded too
   const cpu0 = proxy ? cpuSeconds(proxy.pid!) : 0;
   const r = wrk(port);
   const cpu = proxy ? cpuSeconds(proxy.pid!) - cpu0 : NaN;
-  return {
-    path,
-    rps: r.rps,
-    p99: r.p99,
-    cpuUs: (cpu / r.requests) * 1e6,
-    rss: proxy ? peakRssMb(proxy.pid!) : NaN,
-  };
+  row.rps.push(r.rps);
+  row.p99.push(r.p99);
+  row.cpuUs.push((cpu / r.requests) * 1e6);
+  row.rss = proxy ? Math.max(row.rss, peakRssMb(proxy.pid!)) : NaN;
+  process.stderr.write(`${row.path}: ${r.rps.toFixed(0)} req/s\n`);
+}
+
+/** a looptap http in front of the origin, with these output flags */
+async function looptap(originPort: number, flags: string[]): Promise<[number, ChildProcess]> {
+  const port = await freePort();
+  const args = ['bin/looptap.js', 'http', '--target', String(originPort), '--listen'];
+  const child = await start([...args, String(port), ...flags], /listening on/);
+  return [port, child];
 }
 
 const children: ChildProcess[] = [];
 try {
   const originPort = await freePort();
   children.push(await start(['-e', ORIGIN, String(originPort)], /ready/));
-  const rows: Row[] = [measure('direct (no proxy)', originPort)];
-
   const barePort = await freePort();
   const bare = await start(['-e', BARE, String(barePort), String(originPort)], /ready/);
   children.push(bare);
-  rows.push(measure('bare http-proxy, keep-alive agent', barePort, bare));
-
-  const quietPort = await freePort();
-  const quiet = await start(
+  const paths: Array<[string, number, ChildProcess | undefined]> = [
+    ['direct (no proxy)', originPort, undefined],
+    ['bare http-proxy, keep-alive agent', barePort, bare],
+  ];
+  const cap = (n: string): string[] => ['--capture', join(dir, n)];
+  const variants: Array<[string, string[]]> = [
+    ['looptap http --quiet (no capture)', ['--quiet']],
+    ['looptap http --quiet --capture (format 1)', ['--quiet', ...cap('c1.jsonl')]],
     [
-      'bin/looptap.js',
-      'http',
-      '--target',
-      String(originPort),
-      '--listen',
-      String(quietPort),
-      '--quiet',
+      'looptap http --quiet --capture-format 2',
+      ['--quiet', ...cap('c2.jsonl'), '--capture-format', '2'],
     ],
-    /listening on/,
-  );
-  children.push(quiet);
-  rows.push(measure('looptap http --quiet (no capture)', quietPort, quiet));
-
-  const fullPort = await freePort();
-  const full = await start(
-    [
-      'bin/looptap.js',
-      'http',
-      '--target',
-      String(originPort),
-      '--listen',
-      String(fullPort),
-      '--capture',
-      join(dir, 'cap.jsonl'),
-    ],
-    /listening on/,
-  );
-  children.push(full);
-  rows.push(measure('looptap http (live view + capture)', fullPort, full));
-
-  const direct = rows[0]!.rps;
+    ['looptap http (live view + capture)', cap('live.jsonl')],
+  ];
+  for (const [name, flags] of variants) {
+    const [port, child] = await looptap(originPort, flags);
+    children.push(child);
+    paths.push([name, port, child]);
+  }
+  const rows = paths.map(([path]): Row => ({ path, rps: [], p99: [], cpuUs: [], rss: 0 }));
+  for (let rep = 0; rep < REPS; rep++) {
+    paths.forEach(([, port, child], i) => measure(rows[i]!, port, child));
+  }
+  const direct = median(rows[0]!.rps);
+  const bareRps = median(rows[1]!.rps);
   console.log(
-    `\nwrk -t1 -c20 -d${SECONDS}s, ${new Date().toISOString()}, Node ${process.version}\n`,
+    `\nwrk -t1 -c20 -d${SECONDS}s, median of ${REPS} interleaved runs, ${new Date().toISOString()}, Node ${process.version}\n`,
   );
-  console.log('| path | req/s | x direct | p99 | proxy CPU µs/req | proxy peak RSS MB |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  console.log(
+    '| path | req/s | x direct | x bare http-proxy | p99 (median) | proxy CPU µs/req | proxy peak RSS MB |',
+  );
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of rows) {
     const f = (n: number, d = 0): string => (Number.isFinite(n) ? n.toFixed(d) : '-');
+    const rps = median(r.rps);
+    const p99 = r.p99.slice().sort((a, b) => parseMs(a) - parseMs(b))[r.p99.length >> 1];
     console.log(
-      `| ${r.path} | ${f(r.rps)} | ${f(r.rps / direct, 2)} | ${r.p99} | ${f(r.cpuUs)} | ${f(r.rss)} |`,
+      `| ${r.path} | ${f(rps)} | ${f(rps / direct, 2)} | ${f(rps / bareRps, 2)} | ${p99} | ${f(median(r.cpuUs))} | ${f(r.rss)} |`,
     );
   }
 } finally {
   for (const c of children) c.kill('SIGTERM');
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** wrk's "1.23ms", "850.00us", "1.02s" in ms */
+function parseMs(t: string): number {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(t);
+  if (!m) return NaN;
+  return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
 }

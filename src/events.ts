@@ -5,7 +5,9 @@
 // together. String unions, not enums, for anything written to disk.
 
 export const CAPTURE_FORMAT = 'looptap-capture';
-export const CAPTURE_VERSION = 1;
+/** the newest capture format this looptap reads and writes (1: base64 payloads in the lines;
+ * 2: raw payloads in a .bin file beside them) */
+export const CAPTURE_VERSION = 2;
 
 export type From = 'client' | 'server';
 export type Mode = 'tcp' | 'http';
@@ -115,6 +117,103 @@ export interface GapEvent extends Base {
   reason: string;
 }
 
+/** Transaction state after an exchange, where the protocol says it (PostgreSQL ReadyForQuery,
+ * MySQL status flags): `idle` outside a transaction, `in` inside one, `failed` inside one that
+ * must be rolled back. */
+export type TxnState = 'idle' | 'in' | 'failed';
+
+/** The request half of an exchange. `text` is always set: it is what the live view prints and
+ * what `~RE` in the filter language matches. The other fields are set where the protocol has
+ * them. Values are JSON-safe and already redacted (a secret is the string REDACTED). */
+export interface ExchangeRequest {
+  /** one line for people: the SQL text, `GET user:1`, `GET /users/1` */
+  text: string;
+  /** how the request was made: 'query' (simple), 'extended' (Parse/Bind/Execute), 'prepare',
+   * 'execute', 'copy', 'command', 'push' (server push with no request), 'http', ... */
+  kind?: string;
+  /** postgres, mysql: the statement text (sqlcommenter comment stripped into `comment`) */
+  sql?: string;
+  /** postgres Bind, mysql COM_STMT_EXECUTE: typed parameter values, in order */
+  params?: unknown[];
+  /** prepared statement name (postgres) or id (mysql) */
+  statement?: string | number;
+  /** redis: the command and its arguments as strings */
+  command?: string[];
+  /** http */
+  method?: string;
+  url?: string;
+  headers?: Record<string, string | string[]>;
+  /** http: the body as text when it is text (cut at --max-value), else absent; see bodyBytes */
+  body?: string;
+  bodyBytes?: number;
+  /** sqlcommenter key/values found in a trailing comment (route, traceparent, ...) */
+  comment?: Record<string, string>;
+  /** true where something was cut at --max-value */
+  truncated?: boolean;
+}
+
+export interface ExchangeError {
+  /** SQLSTATE (postgres, mysql's sqlState is in sqlState), MySQL error number as a string,
+   * Redis error prefix (`ERR`, `WRONGTYPE`, `BUSY`), or the HTTP status for 5xx */
+  code: string;
+  message: string;
+  sqlState?: string;
+}
+
+/** The answer half. `text` is always set (one line: `SELECT 1`, `OK`, `(integer) 3`, `200 OK`,
+ * `ERROR 40001 could not serialize`). */
+export interface ExchangeResponse {
+  text: string;
+  /** postgres CommandComplete tag, mysql `OK` / `ResultSet` */
+  tag?: string;
+  /** http status */
+  status?: number;
+  /** rows returned (or affected, for writes) */
+  rows?: number;
+  /** result column names */
+  columns?: string[];
+  /** the first result rows (at most --max-rows), as typed JSON values; long values cut with … */
+  values?: unknown[][];
+  /** more rows came than `values` holds */
+  rowsTruncated?: boolean;
+  error?: ExchangeError;
+  /** redis: the reply rendered like redis-cli renders it (one string, lines joined by \n) */
+  reply?: string;
+  headers?: Record<string, string | string[]>;
+  body?: string;
+  bodyBytes?: number;
+  /** COPY: bytes moved */
+  bytes?: number;
+}
+
+/** One request and its answer, built by the connection's decoder from the frames it saw. The
+ * frames stay in the capture as `message` events; an exchange is written after the last frame
+ * that completes it. */
+export interface ExchangeEvent extends Base {
+  type: 'exchange';
+  conn: number;
+  protocol: ProtocolName;
+  /** unique in the run (and so in a capture), increasing in the order exchanges complete */
+  id: number;
+  /** epoch ms (fractional) of the request's first byte */
+  start: number;
+  /** ms from the request's first byte to the answer's last; absent when no answer came */
+  latencyMs?: number;
+  request: ExchangeRequest;
+  /** absent when the connection ended before the answer (then `incomplete` is set) */
+  response?: ExchangeResponse;
+  incomplete?: boolean;
+  /** normalised statement text for the digest: `select name from users where id = $1`,
+   * `GET user:*`, `GET /users/:id` (literals never appear) */
+  fingerprint?: string;
+  /** a short stable hash of the fingerprint */
+  fingerprintId?: string;
+  /** transaction state after this exchange, where the protocol says it */
+  txn?: TxnState;
+  /** set when a fault answered this request instead of the server (the toxic's name) */
+  injected?: string;
+}
+
 /** Anything else a reader may meet: unknown types are kept and ignored by the views. */
 export type CaptureEvent =
   | HeaderEvent
@@ -122,6 +221,7 @@ export type CaptureEvent =
   | OpenEvent
   | DataEvent
   | MessageEvent
+  | ExchangeEvent
   | EndEvent
   | CloseEvent
   | ErrorEvent

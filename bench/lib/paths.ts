@@ -15,7 +15,18 @@ export interface Path {
   stop(): Promise<void>;
 }
 
-export type PathName = 'direct' | 'node-pipe' | 'looptap' | 'looptap-capture' | 'socat';
+export type PathName =
+  | 'direct'
+  | 'node-pipe'
+  | 'looptap'
+  | 'looptap-capture'
+  | 'looptap-capture-v2'
+  /** looptap-capture from another checkout (BENCH_BASE=/path/to/old/looptap): before and
+   * after in one run */
+  | 'base-capture'
+  /** looptap --quiet from that other checkout: the relay with another CLI in front */
+  | 'base-quiet'
+  | 'socat';
 
 export async function freePort(): Promise<number> {
   const s = net.createServer();
@@ -78,13 +89,20 @@ export async function startPath(
     return { name, port, pid: child.pid, stop: () => stopChild(child) };
   }
   const capture =
-    name === 'looptap-capture' ? `/tmp/looptap-bench-${process.pid}.jsonl` : undefined;
+    name.startsWith('looptap-capture') || name === 'base-capture'
+      ? `/tmp/looptap-bench-${process.pid}.jsonl`
+      : undefined;
+  // format 2 keeps payloads raw in FILE.bin (docs/capture-format.md)
+  const format = name === 'looptap-capture-v2' ? ['--capture-format', '2'] : [];
+  const from = name.startsWith('base-') ? baseRoot() : root;
   const args = [
-    root + 'bin/looptap.js',
+    from + 'bin/looptap.js',
     '--quiet',
     '--target',
     String(target),
-    ...(capture ? ['--capture', capture] : []),
+    ...(capture
+      ? ['--capture', capture, ...(from === root ? ['--overwrite'] : []), ...format]
+      : []),
     ...extra,
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
@@ -96,8 +114,15 @@ export async function startPath(
     stop: async () => {
       await stopChild(child);
       if (capture && existsSync(capture)) rmSync(capture);
+      if (capture && existsSync(capture + '.bin')) rmSync(capture + '.bin');
     },
   };
+}
+
+function baseRoot(): string {
+  const base = process.env.BENCH_BASE;
+  if (!base) throw new Error('base-capture needs BENCH_BASE=/path/to/another/looptap checkout');
+  return base.endsWith('/') ? base : base + '/';
 }
 
 function canConnect(port: number): Promise<boolean> {

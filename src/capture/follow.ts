@@ -53,6 +53,7 @@ export async function* followCapture(
       if (now !== undefined && now.ino === ino && now.size < position) {
         // a new run truncated the file in place: start over at its header
         position = 0;
+        lines.close();
         lines = new CaptureLines(path);
         continue;
       }
@@ -68,6 +69,7 @@ export async function* followCapture(
           next = undefined;
           ino = fs.fstatSync(fd).ino;
           position = 0;
+          lines.close();
           lines = new CaptureLines(path);
           quietSince = undefined;
           continue;
@@ -76,6 +78,7 @@ export async function* followCapture(
       await new Promise((r) => setTimeout(r, replaced ? Math.min(poll, 50) : poll));
     }
   } finally {
+    lines.close();
     fs.closeSync(fd);
     if (next !== undefined) fs.closeSync(next);
   }

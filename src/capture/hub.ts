@@ -6,6 +6,7 @@
 
 import type { CaptureEvent } from '../events.js';
 import { LEVEL } from '../events.js';
+import { forgetLine } from './line-memo.js';
 
 export interface Sink {
   /** false: stop feeding me soon; emit 'drain' through onDrain when ready again */
@@ -56,6 +57,8 @@ export class Hub {
 
   emit(event: CaptureEvent): void {
     if (this.closed) return;
+    // the sinks below share one line per event; an object emitted again may have changed
+    forgetLine();
     if (this.listeners.size > 0) {
       for (const fn of this.listeners) {
         try {

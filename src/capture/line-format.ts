@@ -40,7 +40,14 @@ function messageRecord(e: MessageEvent): Record<string, unknown> {
   out.protocol = e.protocol;
   out.name = e.name;
   if (e.latencyMs !== undefined) out.latencyMs = e.latencyMs;
-  for (const [k, v] of Object.entries(e.fields)) if (!RESERVED.has(k)) out[k] = v;
+  for (const [k, v] of Object.entries(e.fields)) {
+    if (RESERVED.has(k)) continue;
+    // a field read back from a capture may be named __proto__: assigning it would set the
+    // prototype and lose the field. (Integer-like names still move to the front, as in any JS
+    // object; the hand-built line keeps them in place. No decoder uses such names.)
+    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true });
+    else out[k] = v;
+  }
   return out;
 }
 
@@ -57,9 +64,15 @@ export function lineText(e: CaptureEvent): string {
   return JSON.stringify(toRecord(e)) + '\n';
 }
 
-/** a value as JSON the way JSON.stringify writes it inside an object; undefined: leave it out */
+/** printable ASCII but `"` and `\`: what JSON.stringify writes as it is */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** a value as JSON the way JSON.stringify writes it inside an object; undefined: leave it out.
+ * A plain string is quoted here: the regex test is cheaper than a call into JSON.stringify, and
+ * strings are most of a message line (60 ns a field, measured). */
 function json(v: unknown): string | undefined {
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'null';
+  if (typeof v === 'string' && PLAIN.test(v)) return '"' + v + '"';
   return JSON.stringify(v);
 }
 
@@ -125,6 +138,16 @@ export function dataHead(e: DataEvent): string {
   return `{"time":${e.time},"level":${e.level},"msg":"${dataMsg(e.len, e.from)}","type":"data"${route},"conn":${e.conn},"from":"${e.from}","seq":${e.seq},"offset":${e.offset},"len":${e.len}${e.redacted ? `,"redacted":${e.redacted}` : ''}${e.truncated ? ',"truncated":true' : ''},"data":"`;
 }
 
+/** A format-2 data line: the payload is in the capture's payload file at byte `at` (docs/
+ * capture-format.md); `stored` says how many bytes are there when --max-payload cut the chunk. */
+export function dataRefLine(e: DataEvent, at: number): string {
+  const head = dataHead(e);
+  const stored = e.truncated ? `,"stored":${e.bytes.length}` : '';
+  // dataHead ends with `,"data":"`: replace that tail by the reference
+  return head.slice(0, head.length - DATA_TAIL.length) + `${stored},"at":${at}}\n`;
+}
+const DATA_TAIL = ',"data":"';
+
 function dataLine(e: DataEvent): Buffer {
   const head = dataHead(e);
   const b64 = e.bytes.toString('base64');
@@ -175,6 +198,33 @@ export function base64Into(src: Uint8Array, dst: Uint8Array, pos: number): numbe
   return pos;
 }
 
+/** A format-2 data event whose bytes are still in the payload file: `bytes` is empty and
+ * `at`/`stored` say where they are; the reader (PayloadFile) fills them in. */
+export interface PayloadRef {
+  at: number;
+  stored: number;
+}
+
+export const payloadOf = (e: DataEvent): PayloadRef | undefined =>
+  (e as DataEvent & { ref?: PayloadRef }).ref;
+
+function payloadRef(r: Record<string, unknown>): CaptureEvent {
+  const len = r.len;
+  const stored = r.truncated === true ? r.stored : len;
+  if (
+    typeof len !== 'number' ||
+    typeof stored !== 'number' ||
+    !(stored >= 0) ||
+    !((r.at as number) >= 0)
+  ) {
+    throw new Error('data event with a payload reference but no valid "len"/"stored"');
+  }
+  const { at, stored: _s, ...rest } = r;
+  const ref: PayloadRef = { at: at as number, stored };
+  return { ...(rest as object), bytes: EMPTY, len, ref } as unknown as DataEvent;
+}
+const EMPTY = Buffer.alloc(0);
+
 /** Parses one line back into an event. Throws a plain Error with the reason; the reader adds
  * the file and line number. Unknown types come back as they are (readers ignore them). */
 export function fromLine(line: string): CaptureEvent {
@@ -188,11 +238,12 @@ export function fromLine(line: string): CaptureEvent {
   const r = o as Record<string, unknown>;
   if (typeof r.type !== 'string') throw new Error('no "type" field');
   if (r.type === 'data') {
-    if (typeof r.data !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(r.data)) {
-      throw new Error('data event without valid base64 "data"');
-    }
     if (typeof r.conn !== 'number' || (r.from !== 'client' && r.from !== 'server')) {
       throw new Error('data event without "conn" and "from"');
+    }
+    if (typeof r.at === 'number' && r.data === undefined) return payloadRef(r);
+    if (typeof r.data !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(r.data)) {
+      throw new Error('data event without valid base64 "data"');
     }
     const { data: _data, ...rest } = r;
     const bytes = Buffer.from(r.data, 'base64');

@@ -13,8 +13,9 @@ import fs from 'node:fs';
 import type { CaptureEvent, DataEvent } from '../events.js';
 import type { Sink } from './hub.js';
 import { describe } from './hub.js';
-import { openCaptureFile, type CaptureFile } from './capture-file.js';
-import { toLine } from './line-format.js';
+import { openCaptureFile, type CaptureFile, type OpenOptions } from './capture-file.js';
+import { payloadPath } from './payload-file.js';
+import { sharedLineText } from './line-memo.js';
 import { LooptapError } from '../util/errors.js';
 
 export interface RotatingOptions {
@@ -24,6 +25,10 @@ export interface RotatingOptions {
   keep?: number;
   /** the most payload bytes kept per data event (absent: all) */
   maxPayload?: number;
+  /** capture format (capture-file.ts) */
+  format?: OpenOptions['format'];
+  /** --overwrite: the first file may replace a non-empty one */
+  overwrite?: boolean;
 }
 
 /** the most a data line's JSON around the base64 can take, plus the route name */
@@ -70,7 +75,8 @@ export class RotatingCaptureFile implements Sink {
         2,
       );
     }
-    return new RotatingCaptureFile(await openCaptureFile(path), path, { ...o, keep });
+    const first = await openCaptureFile(path, { overwrite: o.overwrite, format: o.format });
+    return new RotatingCaptureFile(first, path, { ...o, keep });
   }
 
   get written(): number {
@@ -101,7 +107,7 @@ export class RotatingCaptureFile implements Sink {
     }
     const max = this.o.maxSize ?? 0;
     if (max > 0) {
-      const n = lineSize(e);
+      const n = lineSize(e, this.file.format);
       // a file always takes at least one event, or an event larger than the cap would loop
       if (this.size + n > max && this.size > headerEstimate()) {
         this.pending.push(e);
@@ -165,7 +171,8 @@ export class RotatingCaptureFile implements Sink {
       this.rotations++;
       try {
         shiftNames(this.path, this.o.keep ?? 3);
-        const next = await openCaptureFile(this.path);
+        // the path was just renamed away; whatever appeared there since is ours to replace
+        const next = await openCaptureFile(this.path, { overwrite: true, format: this.o.format });
         this.file = next;
         this.size = headerEstimate();
         this.watch(next);
@@ -209,25 +216,37 @@ export class RotatingCaptureFile implements Sink {
 function shiftNames(path: string, keep: number): void {
   if (keep <= 0) {
     fs.rmSync(path, { force: true });
+    fs.rmSync(payloadPath(path), { force: true });
     return;
   }
   fs.rmSync(`${path}.${keep}`, { force: true });
+  fs.rmSync(payloadPath(`${path}.${keep}`), { force: true });
   for (let k = keep - 1; k >= 1; k--) {
-    try {
-      fs.renameSync(`${path}.${k}`, `${path}.${k + 1}`);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
+    renameIfThere(`${path}.${k}`, `${path}.${k + 1}`);
+    renameIfThere(payloadPath(`${path}.${k}`), payloadPath(`${path}.${k + 1}`));
   }
+  // the payload file first: a reader that sees the new name finds its bytes beside it
+  renameIfThere(payloadPath(path), payloadPath(`${path}.1`));
   fs.renameSync(path, `${path}.1`);
 }
 
-/** an upper bound of an event's line; data lines without serializing the payload */
-function lineSize(e: CaptureEvent): number {
-  if (e.type === 'data') {
-    return 4 * Math.ceil(e.bytes.length / 3) + DATA_LINE_OVERHEAD + (e.route?.length ?? 0) * 2;
+function renameIfThere(from: string, to: string): void {
+  try {
+    fs.renameSync(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  return toLine(e).length;
+}
+
+/** an upper bound of an event's line; data lines without serializing the payload, other lines
+ * exactly, made once: the capture file writes the same text (line-memo.ts) */
+function lineSize(e: CaptureEvent, format: 1 | 2): number {
+  if (e.type === 'data') {
+    // format 2 writes the payload raw into the payload file, and a short line
+    const payload = format === 2 ? e.bytes.length : 4 * Math.ceil(e.bytes.length / 3);
+    return payload + DATA_LINE_OVERHEAD + (e.route?.length ?? 0) * 2;
+  }
+  return Buffer.byteLength(sharedLineText(e), 'utf8');
 }
 
 function headerEstimate(): number {

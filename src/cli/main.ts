@@ -1,29 +1,55 @@
-// The command line: yargs turns argv into typed flags and calls a command (commands/index.ts).
-// This is the only place that knows about exit codes and the one-line error format of
-// CONTRACT.md: a LooptapError prints its message alone; anything else is a bug and says so.
+// The command line: yargs turns argv into typed flags and calls a command (commands/index.ts),
+// which returns its exit code. Failures end here as the one-line error of CONTRACT.md, through
+// the operational log (src/log/): a LooptapError prints its message alone; anything else is a
+// bug and says so.
 
 import yargs from 'yargs';
+import { flag } from './options.js';
 import { LooptapError, usageError } from '../util/errors.js';
 import { VERSION } from '../version.js';
 import { commands } from './commands/index.js';
-import { exit } from './options.js';
+import { createLog, resolveFormat } from '../log/log.js';
+import type { CliContext } from './context.js';
+import { logFlagsOf, logOptions } from './log-flags.js';
+
+/** options whose value may be a lone `-` (stdout): yargs-parser takes `-` for a positional, so
+ * `--out -` failed with "Unknown command: -" while `--out=-` worked */
+const DASH_VALUE_OPTIONS = new Set(['--out']);
+
+/** `--out -` -> `--out=-`, before yargs sees it; nothing after `--` is touched */
+export function joinDashValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') return out.concat(argv.slice(i));
+    if (DASH_VALUE_OPTIONS.has(arg) && argv[i + 1] === '-') {
+      out.push(`${arg}=-`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
 
 export async function main(argv: string[]): Promise<number> {
-  exit.code = 0;
+  argv = joinDashValues(argv);
   const debug = argv.includes('--debug');
+  const logFlags = logFlagsOf(argv);
+  const log = createLog(logFlags);
+  let code = 0;
+  const ctx: CliContext = {
+    log,
+    logFormat: resolveFormat(logFlags.format, Boolean(process.stderr.isTTY)),
+    done: (c) => void (code = c),
+  };
   try {
     let y = yargs(argv)
       .scriptName('looptap')
       .usage(
         'looptap: a loopback TCP/HTTP proxy that shows, decodes, captures and replays what passes',
       );
-    for (const register of commands) y = register(y);
-    await y
-      .option('debug', {
-        type: 'boolean',
-        default: false,
-        describe: 'print stack traces of failures',
-      })
+    for (const register of commands) y = register(y, ctx);
+    await logOptions(y)
+      .option('debug', flag('print stack traces of failures'))
       .strictCommands()
       .strictOptions()
       .exitProcess(false)
@@ -37,17 +63,18 @@ export async function main(argv: string[]): Promise<number> {
       })
       .parseAsync();
   } catch (err) {
+    const e = err as Error | undefined;
+    const stack = { lines: debug && e?.stack ? [e.stack] : undefined };
     if (err instanceof LooptapError) {
-      process.stderr.write(`looptap: ${err.message}\n`);
-      if (debug && err.stack) process.stderr.write(err.stack + '\n');
+      log.error(err.message, { code: err.code }, stack);
       return err.exit;
     }
-    const e = err as Error;
-    process.stderr.write(
-      `looptap: unexpected failure: ${e?.message ?? String(err)}; rerun with --debug and report it\n`,
+    log.error(
+      `unexpected failure: ${e?.message ?? String(err)}; rerun with --debug and report it`,
+      { code: 'BUG' },
+      stack,
     );
-    if (debug && e?.stack) process.stderr.write(e.stack + '\n');
     return 1;
   }
-  return exit.code;
+  return code;
 }

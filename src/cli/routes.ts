@@ -3,22 +3,17 @@
 // Every mistake is one line naming the route and the fix, and exits 2 before anything listens.
 
 import fs from 'node:fs';
-import type { DecodeSetting, Mode } from '../events.js';
+import type { DecodeSetting } from '../events.js';
+import type { RouteSpec } from '../run/route-spec.js';
 import { PROTOCOLS } from '../decoders/registry.js';
 import { parseHostPort } from '../util/address.js';
 import { LooptapError, usageError } from '../util/errors.js';
+import { checkFaultFlag } from '../faults/fault-flag.js';
 
-export interface RouteSpec {
-  /** stamped on every event of the route as `route` */
-  name: string;
-  listen: string;
-  target: string;
-  mode: Mode;
-  decode: DecodeSetting;
-}
+export type { RouteSpec } from '../run/route-spec.js';
 
 const DECODES: readonly string[] = ['auto', 'raw', ...PROTOCOLS];
-const KEYS = new Set(['listen', 'target', 'mode', 'decode', 'name']);
+const KEYS = new Set(['listen', 'target', 'mode', 'decode', 'name', 'faults']);
 /** names go into every line unescaped by the fast data-line writer: keep them plain ASCII */
 const NAME_RE = /^[A-Za-z0-9_.:@/+\-[\]>]{1,64}$/;
 
@@ -49,9 +44,13 @@ export function parseRouteFlag(text: string, decode: DecodeSetting): RouteSpec {
 
 /** reads a --config file; relative paths are relative to the working directory */
 export function readRouteConfig(path: string, decode: DecodeSetting): RouteSpec[] {
-  let text: string;
+  const routes = configRoutes(path, readConfigText(path));
+  return routes.map((r: unknown, i) => configRoute(r, `--config ${path} route ${i + 1}`, decode));
+}
+
+function readConfigText(path: string): string {
   try {
-    text = fs.readFileSync(path, 'utf8');
+    return fs.readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why =
@@ -62,6 +61,9 @@ export function readRouteConfig(path: string, decode: DecodeSetting): RouteSpec[
           : `${code ?? ''} ${(err as Error).message}`;
     throw usageError('BAD_CONFIG', `cannot read --config ${path}: ${why}`);
   }
+}
+
+function configRoutes(path: string, text: string): unknown[] {
   let o: unknown;
   try {
     o = JSON.parse(text);
@@ -78,52 +80,70 @@ export function readRouteConfig(path: string, decode: DecodeSetting): RouteSpec[
       `--config ${path} needs {"routes": [{"listen": "62893", "target": "5432"}, ...]} with at least one route`,
     );
   }
-  return routes.map((r: unknown, i) => {
-    const where = `--config ${path} route ${i + 1}`;
-    if (typeof r !== 'object' || r === null || Array.isArray(r)) {
+  return routes;
+}
+
+function configRoute(r: unknown, where: string, decode: DecodeSetting): RouteSpec {
+  if (typeof r !== 'object' || r === null || Array.isArray(r)) {
+    throw usageError(
+      'BAD_CONFIG',
+      `${where} is not an object like {"listen": "62893", "target": "5432"}`,
+    );
+  }
+  const e = r as Record<string, unknown>;
+  for (const k of Object.keys(e)) {
+    if (!KEYS.has(k)) {
       throw usageError(
         'BAD_CONFIG',
-        `${where} is not an object like {"listen": "62893", "target": "5432"}`,
+        `${where} has an unknown key "${k}": use listen, target, mode, decode, name`,
       );
     }
-    const e = r as Record<string, unknown>;
-    for (const k of Object.keys(e)) {
-      if (!KEYS.has(k)) {
-        throw usageError(
-          'BAD_CONFIG',
-          `${where} has an unknown key "${k}": use listen, target, mode, decode, name`,
-        );
-      }
-    }
-    const str = (k: string, fallback?: string): string => {
-      const v = e[k];
-      if (v === undefined && fallback !== undefined) return fallback;
-      if (typeof v === 'number' && (k === 'listen' || k === 'target')) return String(v);
-      if (typeof v !== 'string' || v === '') {
-        throw usageError(
-          'BAD_CONFIG',
-          `${where}: "${k}" must be a non-empty string${fallback === undefined ? ' (it is required)' : ''}`,
-        );
-      }
-      return v;
-    };
-    const listen = str('listen', '127.0.0.1:0');
-    const target = str('target');
-    const mode = str('mode', 'tcp');
-    if (mode !== 'tcp' && mode !== 'http') {
-      throw usageError('BAD_CONFIG', `${where}: mode "${mode}" is not "tcp" or "http"`);
-    }
-    return checked(
-      {
-        name: str('name', e.listen === undefined ? `${target}` : `${listen}->${target}`),
-        listen,
-        target,
-        mode,
-        decode: str('decode', decode) as DecodeSetting,
-      },
-      where,
+  }
+  const str = (k: string, fallback?: string): string => configString(e, k, where, fallback);
+  const listen = str('listen', '127.0.0.1:0');
+  const target = str('target');
+  const mode = str('mode', 'tcp');
+  if (mode !== 'tcp' && mode !== 'http') {
+    throw usageError('BAD_CONFIG', `${where}: mode "${mode}" is not "tcp" or "http"`);
+  }
+  const faults = e.faults;
+  if (
+    faults !== undefined &&
+    (!Array.isArray(faults) || faults.some((f) => typeof f !== 'string') || mode !== 'tcp')
+  ) {
+    throw usageError(
+      'BAD_CONFIG',
+      `${where}: "faults" is a list of strings like ["latency latency=100"], on tcp routes only`,
     );
-  });
+  }
+  const spec: RouteSpec = {
+    name: str('name', e.listen === undefined ? `${target}` : `${listen}->${target}`),
+    listen,
+    target,
+    mode,
+    decode: str('decode', decode) as DecodeSetting,
+  };
+  if (faults) spec.faults = faults as string[];
+  return checked(spec, where);
+}
+
+/** a route's string value; listen and target may be bare port numbers */
+function configString(
+  e: Record<string, unknown>,
+  k: string,
+  where: string,
+  fallback?: string,
+): string {
+  const v = e[k];
+  if (v === undefined && fallback !== undefined) return fallback;
+  if (typeof v === 'number' && (k === 'listen' || k === 'target')) return String(v);
+  if (typeof v !== 'string' || v === '') {
+    throw usageError(
+      'BAD_CONFIG',
+      `${where}: "${k}" must be a non-empty string${fallback === undefined ? ' (it is required)' : ''}`,
+    );
+  }
+  return v;
 }
 
 function checked(r: RouteSpec, where: string): RouteSpec {
@@ -139,6 +159,7 @@ function checked(r: RouteSpec, where: string): RouteSpec {
       `${where}: decode "${r.decode}" is not one of ${DECODES.join(', ')}`,
     );
   }
+  for (const f of r.faults ?? []) checkFaultFlag(f);
   try {
     parseHostPort(r.listen, 'listen address');
     if (r.mode === 'tcp') parseHostPort(r.target, 'target');

@@ -8,16 +8,39 @@
 //
 // One decoder instance per connection, fed both directions in the order the relay saw them.
 
-import type { From, ProtocolName } from '../events.js';
+import type { ExchangeRequest, ExchangeResponse, From, ProtocolName, TxnState } from '../events.js';
 
 export interface DecoderOptions {
   /** hide secrets (passwords, auth data, credential headers); on unless --no-redact */
   redact: boolean;
   /** the most bytes of one decoded value (sql text, a param, a body) kept in a message */
   maxValue: number;
+  /** the most result rows whose values an exchange keeps (--max-rows; default 20) */
+  maxRows?: number;
+  /** extra header names whose values are secrets (--redact-header), added to the defaults */
+  redactHeaders?: readonly string[];
+  /** extra query/form/JSON field names whose values are secrets (--redact-field) */
+  redactFields?: readonly string[];
 }
 
-export const DEFAULT_DECODER_OPTIONS: DecoderOptions = { redact: true, maxValue: 64 * 1024 };
+export const DEFAULT_DECODER_OPTIONS: DecoderOptions = {
+  redact: true,
+  maxValue: 64 * 1024,
+  maxRows: 20,
+};
+
+/** An exchange as a decoder reports it; the Observer adds conn, id, route, fingerprint. */
+export interface ExchangeDraft {
+  /** epoch ms (fractional) of the request's first byte, from the `time` given to push() */
+  start: number;
+  latencyMs?: number;
+  request: ExchangeRequest;
+  response?: ExchangeResponse;
+  incomplete?: boolean;
+  txn?: TxnState;
+  /** pino level of the exchange line: 40 for an error answer */
+  level?: number;
+}
 
 /** One protocol message. `fields` are merged into the event line, so they must be JSON-safe and
  * must not use the names of the common fields (type, time, level, msg, conn, from, protocol,
@@ -47,6 +70,8 @@ export interface Mask {
 
 export interface DecodeStep {
   messages: Decoded[];
+  /** exchanges completed by this step, in completion order */
+  exchanges?: ExchangeDraft[];
   masks?: Mask[];
   /** the connection switched to something this decoder cannot read (TLS): stop feeding it */
   opaque?: boolean;
@@ -61,6 +86,16 @@ export interface Decoder {
   end(from: From, time: number): DecodeStep;
 }
 
+/** A streaming scan for one protocol's secret shapes (`PASSWORD '...'`, `IDENTIFIED BY`,
+ * `Authorization:`, `AUTH ...`) in bytes the decoder does not read: the Observer runs it on every
+ * chunk after a fallback, and a decoder may run one itself over bytes beyond its kept window.
+ * Bounded memory (a small tail carried across chunks), never throws. */
+export interface SecretScanner {
+  /** the next bytes of one direction, starting at byte `offset` of that direction; returns masks
+   * in the same absolute offsets (they may reach back into earlier chunks' tail) */
+  push(from: From, chunk: Buffer, offset: number): Mask[];
+}
+
 export type Sniff = 'yes' | 'no' | 'more';
 
 export interface DecoderModule {
@@ -69,6 +104,8 @@ export interface DecoderModule {
    * protocol? `more` when `head` is too short to tell. Must be cheap and never throw. */
   sniff(from: From, head: Buffer): Sniff;
   create(options: DecoderOptions): Decoder;
+  /** the protocol's secret scanner, for bytes no decoder reads (see SecretScanner) */
+  scanner?(options: DecoderOptions): SecretScanner;
 }
 
 export const NOTHING: DecodeStep = Object.freeze({ messages: [] });

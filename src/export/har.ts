@@ -5,6 +5,7 @@ import type { ExportFormat } from './formats.js';
 import { HarBuilder } from '../http/har.js';
 import { VERSION } from '../version.js';
 import { put, withOutput } from './output.js';
+import { usageError } from '../util/errors.js';
 
 export const har: ExportFormat = {
   name: 'har',
@@ -12,6 +13,12 @@ export const har: ExportFormat = {
     const b = new HarBuilder();
     for await (const e of events) b.add(e);
     const entries = b.entries();
+    if (entries.length === 0) {
+      throw usageError(
+        'NOTHING_TO_EXPORT',
+        'the capture holds no HTTP requests, so the HAR would be empty: nothing was written (HAR export reads the HTTP messages of looptap http or --decode http captures)',
+      );
+    }
     await withOutput(target, async (out) => {
       const creator = JSON.stringify({ name: 'looptap', version: VERSION });
       await put(out, `{"log":{"version":"1.2","creator":${creator},"entries":[`);

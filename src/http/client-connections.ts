@@ -5,7 +5,7 @@
 import type net from 'node:net';
 import type { CaptureEvent, CloseReason } from '../events.js';
 import { LEVEL } from '../events.js';
-import { now } from './exchange.js';
+import { now } from '../util/time.js';
 
 export class ClientConnections {
   private ids = new WeakMap<net.Socket, number>();
@@ -46,7 +46,18 @@ export class ClientConnections {
       target: this.targetText,
     });
     let reason: CloseReason | undefined;
-    socket.on('end', () => (reason ??= 'client_fin'));
+    socket.on('end', () => {
+      reason ??= 'client_fin';
+      // a half-close is not an abort: the answer still goes out (httpAllowHalfOpen)
+      this.emit({
+        type: 'end',
+        time: Date.now(),
+        level: LEVEL.info,
+        msg: `#${id} client sent FIN`,
+        conn: id,
+        from: 'client',
+      });
+    });
     socket.on('error', () => (reason ??= 'client_reset'));
     socket.once('close', () => {
       this.open.delete(socket);

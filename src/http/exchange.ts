@@ -16,66 +16,28 @@ import { requestMessage, responseMessage, type HeaderInput } from '../decoders/h
 import { BodyTap } from './body-tap.js';
 import { bodySummary } from './body-preview.js';
 import { SseParser } from './sse-tap.js';
+import { bodyScanner, lowerPairs, redactText } from '../decoders/http/body-secrets.js';
+import { secretNamesOf, type SecretNames } from '../decoders/http/secret-names.js';
+import { httpExchange } from '../decoders/http/exchange.js';
+import { redactUrl } from '../decoders/http/pair-scanner.js';
+import { REDACTED } from '../decoders/summary-text.js';
+import { cutMsg, exchangeEvent } from '../relay/exchange-event.js';
+import { SilenceClock } from './silence-clock.js';
+import { now, round } from '../util/time.js';
+
+export { SilenceClock } from './silence-clock.js';
 
 export interface ExchangeContext {
   emit: (e: CaptureEvent) => void;
   redact: boolean;
   maxValue: number;
+  /** --redact-header / --redact-field names added to the defaults */
+  redactHeaders?: readonly string[];
+  redactFields?: readonly string[];
   /** ms the target may stay silent before the client gets 504 */
   timeoutMs: number;
   /** the one timer behind every exchange's silence deadline (made on first use) */
   clock?: SilenceClock;
-}
-
-const MSG_MAX = 200;
-export const now = (): number => performance.timeOrigin + performance.now();
-const round = (ms: number): number => Math.round(ms * 1000) / 1000;
-
-/** The silence deadlines (--timeout) of all exchanges behind one Node timer, instead of a
- * setTimeout/clearTimeout pair (and two ref toggles into C++) per request. Every deadline is
- * `timeoutMs` after its arming, so a Set in arming order (re-arming moves an exchange to the end)
- * is in deadline order too: the timer only ever waits for the first entry. */
-export class SilenceClock {
-  private waiting = new Set<Exchange>();
-  private timer?: NodeJS.Timeout;
-  private firing = false;
-
-  constructor(private readonly ms: number) {}
-
-  arm(ex: Exchange): void {
-    this.waiting.delete(ex);
-    ex.deadline = performance.now() + this.ms;
-    this.waiting.add(ex);
-    if (this.timer === undefined && !this.firing) this.schedule(this.ms);
-  }
-
-  disarm(ex: Exchange): void {
-    // the timer stays: when it fires for nothing it waits for the next entry or stops
-    this.waiting.delete(ex);
-  }
-
-  private schedule(delay: number): void {
-    this.timer = setTimeout(this.fire, Math.max(1, Math.ceil(delay)));
-    this.timer.unref();
-  }
-
-  private readonly fire = (): void => {
-    this.timer = undefined;
-    this.firing = true;
-    try {
-      const t = performance.now();
-      for (const ex of this.waiting) {
-        if (ex.deadline > t) {
-          this.schedule(ex.deadline - t);
-          return;
-        }
-        this.waiting.delete(ex);
-        ex.silenceExpired();
-      }
-    } finally {
-      this.firing = false;
-    }
-  };
 }
 
 export class Exchange {
@@ -89,6 +51,8 @@ export class Exchange {
   /** the target broke off in the middle of the response */
   upstreamBroke = false;
   private requestSent = false;
+  private requestDecoded?: Decoded;
+  private exchangeSent = false;
   private responseSent = false;
   private requestDoneAt?: number;
   headAt?: number;
@@ -96,7 +60,15 @@ export class Exchange {
   deadline = 0;
   private onSilence?: () => void;
   private sse?: SseParser;
-  readonly opts: { redact: boolean; maxValue: number };
+  readonly opts: {
+    redact: boolean;
+    maxValue: number;
+    redactHeaders?: readonly string[];
+    redactFields?: readonly string[];
+  };
+  readonly names: SecretNames;
+  /** extra fields for the request message (`upgradeDeclined: 'h2c'`) */
+  readonly note: Record<string, unknown> = {};
 
   constructor(
     private readonly ctx: ExchangeContext,
@@ -104,8 +76,19 @@ export class Exchange {
     readonly id: number,
     readonly req: IncomingMessage,
   ) {
-    this.requestBody = new BodyTap(ctx.maxValue);
-    this.opts = { redact: ctx.redact, maxValue: ctx.maxValue };
+    this.opts = {
+      redact: ctx.redact,
+      maxValue: ctx.maxValue,
+      redactHeaders: ctx.redactHeaders,
+      redactFields: ctx.redactFields,
+    };
+    this.names = secretNamesOf(this.opts);
+    this.requestBody = new BodyTap(ctx.maxValue, this.scannerFor(req.rawHeaders));
+  }
+
+  /** the secret scanner for a body with these headers, when redaction is on */
+  private scannerFor(rawHeaders: string[]) {
+    return this.ctx.redact ? bodyScanner(lowerPairs(rawHeaders), this.names) : undefined;
   }
 
   /** (re)starts the silence timer: the target has `timeoutMs` to send a response head, counted
@@ -141,6 +124,7 @@ export class Exchange {
         headers: req.rawHeaders,
         body: this.requestBody.bytes(),
         bodyLength: this.requestBody.length,
+        bodyRedacted: this.requestBody.redacted,
         ...(req.rawTrailers.length > 0 ? { trailers: req.rawTrailers } : {}),
         ...(complete || this.requestBody.length === 0 ? {} : { incomplete: true }),
       },
@@ -149,14 +133,15 @@ export class Exchange {
     const preview = bodySummary(this.requestBody.bytes(), this.requestBody.length, headersOf(d));
     if (preview) d.summary += ` ${preview}`;
     d.fields.durationMs = round(this.requestDoneAt - this.started);
-    this.out(d, this.started, extra);
+    this.requestDecoded = d;
+    this.out(d, this.started, { ...this.note, ...extra });
   }
 
   /** the upstream's response head arrived; `onEnd` runs when its body has ended */
   responseHead(res: IncomingMessage, onEnd?: () => void): void {
     this.headAt = now();
     this.clearTimer();
-    this.responseBody = new BodyTap(this.ctx.maxValue);
+    this.responseBody = new BodyTap(this.ctx.maxValue, this.scannerFor(res.rawHeaders));
     const type = res.headers['content-type'] ?? '';
     if (/^text\/event-stream\b/i.test(type)) {
       // a stream that may never end: show the head now and each event as it passes
@@ -198,6 +183,7 @@ export class Exchange {
         headers: res.rawHeaders,
         body: body.bytes(),
         bodyLength: body.length,
+        bodyRedacted: body.redacted,
         latencyMs,
         ...(res.rawTrailers.length > 0 ? { trailers: res.rawTrailers } : {}),
         ...(complete || extra.streaming ? {} : { incomplete: true }),
@@ -206,6 +192,7 @@ export class Exchange {
     );
     d.summary = responseSummary(d, body);
     this.out(d, this.headAt ?? now(), extra);
+    this.emitExchange(d, now());
   }
 
   /** looptap answered itself (502, 504, 431): recorded like any response, marked `generated` */
@@ -228,9 +215,32 @@ export class Exchange {
     );
     d.summary = `${status} ${reason} (looptap): ${body.trim()}`;
     this.out(d, t, { generated: true, durationMs: round(t - this.started) });
+    d.fields.generated = true;
+    this.emitExchange(d, t);
+  }
+
+  /** the client left before any answer: the exchange is recorded without one */
+  abandon(): void {
+    this.emitExchange(undefined, undefined);
+  }
+
+  /** the one `exchange` event of this request (issue 10), the same shape as TCP mode's */
+  private emitExchange(res: Decoded | undefined, end: number | undefined): void {
+    if (this.exchangeSent) return;
+    this.exchangeSent = true;
+    const req = { method: this.req.method ?? 'GET', url: this.req.url ?? '/' };
+    const x = httpExchange(this.requestDecoded ?? req, res, this.started, end, this.ctx.maxValue);
+    if (!this.requestDecoded && this.ctx.redact) {
+      // the request message is not out yet (an answer before the upload ended): redact here
+      const url = redactUrl(req.url, this.names, REDACTED);
+      x.request = { ...x.request, url, text: `${req.method} ${url}` };
+    }
+    const event = exchangeEvent(this.conn, 'http', x, undefined);
+    this.ctx.emit(event);
   }
 
   private emitSse(e: { event: string; data: string; id?: string; truncated?: boolean }): void {
+    if (this.ctx.redact) e = { ...e, data: redactText(e.data, this.names) };
     const data = e.data.replace(/\s+/g, ' ');
     this.out(
       {
@@ -251,7 +261,7 @@ export class Exchange {
       type: 'message',
       time: Math.floor(time),
       level: d.level ?? LEVEL.info,
-      msg: text.length > MSG_MAX ? text.slice(0, MSG_MAX - 1) + '…' : text,
+      msg: cutMsg(text),
       conn: this.conn,
       from: d.from,
       protocol: 'http',

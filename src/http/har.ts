@@ -7,8 +7,9 @@
 
 import type { CaptureEvent, MessageEvent } from '../events.js';
 import { VERSION } from '../version.js';
-import { REDACTED } from '../decoders/http/message.js';
+import { REDACTED } from '../decoders/summary-text.js';
 import { decodeForDisplay, isTextual } from './body-preview.js';
+import { round } from '../util/time.js';
 
 type HeaderMap = Record<string, string | string[]>;
 export interface HarNameValue {
@@ -242,4 +243,3 @@ function first(h: HeaderMap, name: string): string | undefined {
 const str = (v: unknown, dflt = ''): string => (typeof v === 'string' ? v : dflt);
 const num = (v: unknown): number | undefined =>
   typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-const round = (ms: number): number => Math.round(ms * 1000) / 1000;

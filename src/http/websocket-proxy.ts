@@ -9,7 +9,9 @@ import { upgradeMessage } from '../decoders/http/message.js';
 import { formatSize } from '../decoders/http/message.js';
 import type { From } from '../events.js';
 import { looksLikeText } from './body-preview.js';
-import { type Exchange, now } from './exchange.js';
+import { maskPayload } from '../decoders/http/body-secrets.js';
+import type { Exchange } from './exchange.js';
+import { now } from '../util/time.js';
 import { WsParser, type WsMessage } from './websocket-tap.js';
 
 /** called from http-proxy's 'proxyReqWs': the upstream upgrade request exists */
@@ -52,7 +54,14 @@ function tap(ex: Exchange, from: From, socket: net.Socket): void {
   const parser = new WsParser(ex.opts.maxValue);
   socket.on('data', (chunk: Buffer) => {
     if (parser.failed) return;
-    for (const m of parser.push(chunk)) ex.out(frameMessage(from, m), now(), {});
+    for (const m of parser.push(chunk)) {
+      if (ex.opts.redact && m.kind === 'text' && !m.compressed) {
+        // JSON fields with secret names in a text frame (`{"type":"auth","token":...}`)
+        const r = maskPayload(m.payload, ex.names);
+        if (r.masked > 0) m.payload = r.bytes;
+      }
+      ex.out(frameMessage(from, m), now(), {});
+    }
   });
 }
 

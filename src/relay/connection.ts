@@ -14,8 +14,12 @@ import net from 'node:net';
 import type { CaptureEvent, CloseReason, From } from '../events.js';
 import { LEVEL } from '../events.js';
 import type { Observer } from './observer.js';
-import type { Interceptor } from './interceptor.js';
+import type { Interceptor, InterceptorIO } from './interceptor.js';
+import { closeAfterFins, interceptorIO } from './interceptor-io.js';
 import { describe } from '../capture/hub.js';
+import { explainConnectError } from './connect-errors.js';
+import { isResetFailure, resetOrDestroy } from './reset.js';
+import { now } from '../util/time.js';
 
 export interface ConnectionDeps {
   id: number;
@@ -33,8 +37,6 @@ export interface ConnectionDeps {
 
 const EMPTY = Buffer.alloc(0);
 
-const now = (): number => performance.timeOrigin + performance.now();
-
 export class Connection {
   readonly id: number;
   private client: net.Socket;
@@ -43,10 +45,13 @@ export class Connection {
   private bytes = { client: 0, server: 0 };
   private reason?: CloseReason;
   private connected = false;
-  private closedCount = 0;
+  private closed: Record<From, boolean> = { client: false, server: false };
   private finished = false;
   private hubHold = false;
   private drainHold: Record<From, boolean> = { client: false, server: false };
+  /** an asynchronous interceptor (faults) keeps too much of this side's bytes */
+  private faultHold: Record<From, boolean> = { client: false, server: false };
+  private finCarried: Record<From, boolean> = { client: false, server: false };
   private connectTimer?: NodeJS.Timeout;
 
   constructor(private readonly d: ConnectionDeps) {
@@ -75,6 +80,7 @@ export class Connection {
 
     this.wire('client', this.client, this.server);
     this.wire('server', this.server, this.client);
+    d.interceptor?.bind?.(this.io());
     // the client arrives paused (pauseOnConnect); start reading only if the hub is not holding
     // back: resuming unconditionally let a connection accepted during capture backpressure
     // read without limit until the next pause
@@ -93,7 +99,7 @@ export class Connection {
   forceClose(): void {
     this.reason ??= 'shutdown';
     // a reset, not a FIN: a peer that gets a clean EOF in the middle of a reply would take the
-    // truncated reply as complete
+    // truncated reply as complete (a FIN already in flight is closed as a FIN: src/relay/reset.ts)
     resetOrDestroy(this.client);
     resetOrDestroy(this.server);
   }
@@ -105,7 +111,7 @@ export class Connection {
   private updateFlow(from: From): void {
     const sock = this.socketOf(from);
     if (sock.destroyed) return;
-    if (this.hubHold || this.drainHold[from]) sock.pause();
+    if (this.hubHold || this.drainHold[from] || this.faultHold[from]) sock.pause();
     else sock.resume();
   }
 
@@ -123,10 +129,16 @@ export class Connection {
       });
     });
     src.on('error', (err: NodeJS.ErrnoException) => this.onSocketError(from, err));
-    src.on('close', () => this.onSocketClose());
+    src.on('close', () => this.onSocketClose(from));
   }
 
   private onFin(from: From, dst: net.Socket): void {
+    // an asynchronous interceptor still holding data carries the FIN after it (io.end)
+    if (this.d.interceptor?.end?.(from)) return;
+    this.carryFin(from, dst);
+  }
+
+  private carryFin(from: From, dst: net.Socket): void {
     const t = now();
     this.reason ??= from === 'client' ? 'client_fin' : 'server_fin';
     this.d.emit({
@@ -140,18 +152,19 @@ export class Connection {
     this.d.observer.end(from, t);
     // end() queues the FIN behind any data still buffered for dst
     if (!dst.destroyed) dst.end();
+    this.finCarried[from] = true;
+    if (this.d.interceptor?.bind && this.finCarried.client && this.finCarried.server) {
+      closeAfterFins(this.client, this.server);
+    }
   }
 
   private onData(from: From, chunk: Buffer, dst: net.Socket): void {
     const t = now();
     this.bytes[from] += chunk.length;
     let forward = chunk;
-    let reply: Buffer | undefined;
-    if (this.d.interceptor) {
-      const r = this.d.interceptor[from](chunk);
-      forward = r.forward;
-      reply = r.reply;
-    }
+    const r = this.d.interceptor?.[from](chunk);
+    if (r) forward = r.forward;
+    const reply = r?.reply;
     if (forward.length > 0 && !dst.destroyed && !dst.writableEnded) {
       if (!dst.write(forward)) {
         this.drainHold[from] = true;
@@ -164,16 +177,40 @@ export class Connection {
     }
     // the view records what each peer received: the client side as sent, the server side as
     // the client saw it (after an interceptor, if any)
-    this.d.observer.data(from, from === 'server' ? forward : chunk, t);
+    // (an asynchronous interceptor records server bytes itself, when it delivers them)
+    if (from === 'client') this.d.observer.data(from, chunk, t);
+    else if (forward.length > 0) this.d.observer.data(from, forward, t);
     if (reply && reply.length > 0) {
       const src = this.socketOf(from);
       if (!src.destroyed) src.write(reply);
-      this.d.observer.data(from === 'client' ? 'server' : 'client', reply, t);
+      this.d.observer.data(from === 'client' ? 'server' : 'client', reply, t, r?.injected);
     }
+  }
+
+  /** the hooks an asynchronous interceptor (src/faults) drives the sockets with */
+  private io(): InterceptorIO {
+    return interceptorIO({
+      id: this.id,
+      client: this.client,
+      server: this.server,
+      observer: this.d.observer,
+      emit: this.d.emit,
+      finished: () => this.finished,
+      closing: (reason) => (this.reason ??= reason),
+      carryFin: (from, dst) => this.carryFin(from, dst),
+      hold: (from, on) => {
+        this.faultHold[from] = on;
+        this.updateFlow(from);
+      },
+      reset: resetOrDestroy,
+    });
   }
 
   private onSocketError(from: From, err: NodeJS.ErrnoException): void {
     const other = from === 'client' ? this.server : this.client;
+    // Node dropped the handle without closing it (src/relay/reset.ts): no 'close' will come, so
+    // count this socket as closed, or the connection would never end
+    if (isResetFailure(err)) process.nextTick(() => this.onSocketClose(from));
     if (from === 'server' && !this.connected) {
       clearTimeout(this.connectTimer);
       this.reason ??= 'connect_failed';
@@ -224,17 +261,19 @@ export class Connection {
     resetOrDestroy(this.client);
   }
 
-  private onSocketClose(): void {
-    this.closedCount++;
-    if (this.closedCount === 1) {
+  private onSocketClose(from: From): void {
+    if (this.closed[from]) return;
+    this.closed[from] = true;
+    if (!this.closed.client || !this.closed.server) {
       // the first socket is gone; make sure the other follows once its data is flushed
-      const other = this.client.destroyed ? this.server : this.client;
+      const other = from === 'client' ? this.server : this.client;
       if (!other.destroyed && other.readableEnded && other.writableFinished) other.destroy();
       return;
     }
     if (this.finished) return;
     this.finished = true;
     clearTimeout(this.connectTimer);
+    this.d.interceptor?.dispose?.();
     this.d.observer.close();
     const ms = Math.round((now() - this.started) * 1000) / 1000;
     const reason = this.reason ?? 'client_fin';
@@ -252,26 +291,4 @@ export class Connection {
   }
 }
 
-function resetOrDestroy(sock: net.Socket): void {
-  if (sock.destroyed) return;
-  // resetAndDestroy needs a connected handle; a socket still connecting is just destroyed
-  if (sock.connecting || sock.pending) sock.destroy();
-  else sock.resetAndDestroy();
-}
-
-export function explainConnectError(err: NodeJS.ErrnoException): string {
-  switch (err.code) {
-    case 'ECONNREFUSED':
-      return 'connection refused (ECONNREFUSED): is the server running on that port?';
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-      return `no route (${err.code}): check the target address`;
-    case 'EMFILE':
-    case 'ENFILE':
-      return `out of file descriptors (${err.code}): raise the limit with ulimit -n`;
-    case 'EADDRNOTAVAIL':
-      return 'no local port left to connect from (EADDRNOTAVAIL): too many connections in TIME_WAIT';
-    default:
-      return describe(err);
-  }
-}
+export { explainConnectError } from './connect-errors.js';

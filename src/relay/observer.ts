@@ -1,10 +1,13 @@
 // Turns the bytes of one connection into events: `data` for every chunk (masked where a decoder
 // found a secret) and `message` for every decoded protocol message. It picks the decoder (auto-
-// detection on the first bytes of whichever side speaks first), and it is where a confused or
-// throwing decoder is caught and the connection falls back to raw.
+// detection on the first bytes of whichever side speaks first), and it is the one place where a
+// confused decoder (DECODE_FALLBACK) or a throwing one (DECODE_BUG) is caught: either way the
+// connection is shown raw from there, and the protocol's secret scanner keeps masking
+// (lost-track.ts).
 //
 //   chunk ──▶ [detect] ──▶ decoder.push ──▶ masks ──▶ Redactor ──▶ data event
-//                                      └──▶ messages ──────────▶ message events
+//                │                     └──▶ messages ──────────▶ message events
+//                └─ after a fallback ─▶ scanner ──▶ masks ──┘
 //
 // While detection needs more bytes, chunks are held (bounded) and their data events wait, so that
 // a secret in the first bytes is masked too. Forwarding never waits for any of this.
@@ -16,18 +19,29 @@ import type {
   CaptureEvent,
   DataEvent,
   MessageEvent,
+  ErrorEvent,
 } from '../events.js';
 import { LEVEL } from '../events.js';
-import type { Decoder, DecoderOptions, DecodeStep, Decoded } from '../decoders/decoder.js';
+import type {
+  Decoder,
+  DecoderModule,
+  DecoderOptions,
+  DecodeStep,
+  Decoded,
+  ExchangeDraft,
+  SecretScanner,
+} from '../decoders/decoder.js';
+import { cutMsg, exchangeEvent } from './exchange-event.js';
+import { round } from '../util/time.js';
 import { decoders, SNIFF_ORDER } from '../decoders/registry.js';
 import { Redactor } from './redactor.js';
 import { dataMsg } from '../capture/line-format.js';
+import { bugEvent, fallbackEvent, ScanAfterDecoder, type Where } from './lost-track.js';
 
 /** how much we hold back while detection asks for more bytes before giving up on it */
 const DETECT_HOLD_LIMIT = 64 * 1024;
 /** the most head bytes a sniffer is shown */
 const SNIFF_HEAD = 2048;
-const MSG_MAX = 200;
 
 interface Held {
   from: From;
@@ -42,9 +56,14 @@ export class Observer {
   private held: Held[] = [];
   private heldBytes = 0;
   private head: { from: From; bytes: Buffer } | undefined;
+  private ended = new Set<From>();
   private seq: Record<From, number> = { client: 0, server: 0 };
   private offset: Record<From, number> = { client: 0, server: 0 };
   private redactor = new Redactor();
+  /** set once the decoder fell back or broke: scans what it no longer reads */
+  private scan?: ScanAfterDecoder;
+  /** set while an injected answer is processed: its messages and exchanges are marked */
+  private injected: string | undefined;
   protocol?: ProtocolName;
 
   constructor(
@@ -52,6 +71,8 @@ export class Observer {
     setting: DecodeSetting,
     private readonly options: DecoderOptions,
     private readonly out: (e: CaptureEvent) => void,
+    /** the decoder table (tests give their own modules) */
+    private readonly modules: Record<ProtocolName, DecoderModule> = decoders,
   ) {
     if (setting === 'raw') this.state = 'raw';
     else if (setting === 'auto') this.state = 'detect';
@@ -59,7 +80,17 @@ export class Observer {
     this.state ??= 'raw';
   }
 
-  data(from: From, chunk: Buffer, time: number): void {
+  /** `injected`: the bytes are a fault's answer (the toxic's name), not the peer's */
+  data(from: From, chunk: Buffer, time: number, injected?: string): void {
+    if (injected !== undefined) {
+      this.injected = injected;
+      try {
+        this.data(from, chunk, time);
+      } finally {
+        this.injected = undefined;
+      }
+      return;
+    }
     if (this.state === 'detect') {
       this.held.push({ from, chunk, time });
       this.heldBytes += chunk.length;
@@ -77,8 +108,11 @@ export class Observer {
   end(from: From, time: number): void {
     if (this.state === 'detect') {
       this.held.push({ from, chunk: Buffer.alloc(0), time, end: true });
-      // a side that ends before anything could be recognised: stop waiting
-      this.giveUpDetection();
+      this.ended.add(from);
+      // the side being sniffed ended (or both did): stop waiting. A client that closes before
+      // saying anything (a health check, `nc -z`) still gets the server's greeting, which is
+      // enough to detect a server-first protocol such as MySQL.
+      if (this.head?.from === from || this.ended.size === 2) this.giveUpDetection();
       return;
     }
     this.endNow(from, time);
@@ -91,7 +125,7 @@ export class Observer {
 
   private start(protocol: ProtocolName): void {
     this.protocol = protocol;
-    this.decoder = decoders[protocol].create(this.options);
+    this.decoder = this.modules[protocol].create(this.options);
     this.state = 'decode';
   }
 
@@ -104,7 +138,7 @@ export class Observer {
     for (const name of SNIFF_ORDER) {
       let verdict;
       try {
-        verdict = decoders[name].sniff(this.head.from, this.head.bytes);
+        verdict = this.modules[name].sniff(this.head.from, this.head.bytes);
       } catch {
         verdict = 'no';
       }
@@ -136,15 +170,14 @@ export class Observer {
     const offset = this.offset[from];
     this.offset[from] = offset + chunk.length;
     let messages: Decoded[] | undefined;
+    let exchanges: ExchangeDraft[] | undefined;
     if (this.state === 'decode') {
-      let step: DecodeStep;
-      try {
-        step = this.decoder!.push(from, chunk, time);
-      } catch (err) {
-        step = thrown(err);
-      }
-      messages = this.after(from, offset, step);
+      const step = this.step(from, offset, time, chunk);
+      messages = step.messages;
+      exchanges = step.exchanges;
     }
+    // after a fallback in this very chunk too: the bytes past the point the decoder lost track
+    this.scan?.push(from, chunk, offset);
     const { bytes, masked } = this.redactor.apply(from, offset, chunk);
     const event: DataEvent = {
       type: 'data',
@@ -159,66 +192,88 @@ export class Observer {
       bytes,
     };
     if (masked) event.redacted = masked;
-    // in memory only: lets the live view hide raw lines of a decoded connection from its first chunk
-    if (this.state === 'decode' || messages) event.protocol = this.protocol;
+    // in memory only: lets the live view hide raw lines of a decoded connection from its first
+    // chunk; a chunk in which the decoder lost track is shown raw
+    if (this.state === 'decode' || (messages && !this.scan)) event.protocol = this.protocol;
     this.out(event);
     if (messages) for (let i = 0; i < messages.length; i++) this.message(messages[i]!, time);
+    if (exchanges) for (let i = 0; i < exchanges.length; i++) this.exchange(exchanges[i]!);
   }
 
   private endNow(from: From, time: number): void {
     if (this.state !== 'decode') return;
-    let step: DecodeStep;
-    try {
-      step = this.decoder!.end(from, time);
-    } catch (err) {
-      step = thrown(err);
-    }
-    const messages = this.after(from, this.offset[from], step);
-    for (const m of messages) this.message(m, time);
+    const step = this.step(from, this.offset[from], time);
+    for (const m of step.messages) this.message(m, time);
+    if (step.exchanges) for (const x of step.exchanges) this.exchange(x);
   }
 
-  /** applies what the decoder said about one chunk (or end); returns its messages */
-  private after(from: From, offset: number, step: DecodeStep): Decoded[] {
-    if (step.masks) for (const m of step.masks) this.redactor.add(m);
-    if (step.opaque) this.state = 'raw';
-    if (step.fallback) {
-      this.state = 'raw';
-      const message = `${this.protocol} decoder lost track at ${from} byte ${offset} (${step.fallback}); showing raw bytes for the rest of connection #${this.conn}`;
-      this.out({
-        type: 'error',
-        time: Date.now(),
-        level: LEVEL.warn,
-        msg: message,
-        code: 'DECODE_FALLBACK',
-        message,
-        conn: this.conn,
-      });
+  /** one call into the decoder (push a chunk, or end without one), and what it said: masks,
+   * opaque, fallback; a throw is a decoder bug. Returns what is to be emitted. */
+  private step(from: From, offset: number, time: number, chunk?: Buffer): DecodeStep {
+    let step: DecodeStep;
+    try {
+      step =
+        chunk !== undefined ? this.decoder!.push(from, chunk, time) : this.decoder!.end(from, time);
+    } catch (err) {
+      this.lose(bugEvent(this.where(from, offset), err));
+      return { messages: [] };
     }
-    if (this.state === 'raw') this.decoder = undefined;
-    return step.messages;
+    if (step.masks) for (const m of step.masks) this.redactor.add(m);
+    if (step.opaque) {
+      // TLS from here: nothing readable to scan
+      this.state = 'raw';
+      this.decoder = undefined;
+    }
+    if (step.fallback) this.lose(fallbackEvent(this.where(from, offset), step.fallback));
+    return step;
+  }
+
+  /** the decoder is out of this connection: say why, and keep masking without it */
+  private lose(event: ErrorEvent): void {
+    this.state = 'raw';
+    this.decoder = undefined;
+    this.out(event);
+    const scanner = this.options.redact ? this.makeScanner(this.protocol!) : undefined;
+    this.scan = new ScanAfterDecoder(scanner, this.redactor, this.out, (from, offset) =>
+      this.where(from, offset),
+    );
+  }
+
+  private makeScanner(protocol: ProtocolName): SecretScanner | undefined {
+    try {
+      return this.modules[protocol].scanner?.(this.options);
+    } catch (err) {
+      // no scanner and no decoder: mask everything rather than record secrets in clear
+      this.out(bugEvent({ conn: this.conn, protocol, from: 'client', offset: 0 }, err));
+      this.redactor.add({ from: 'client', start: 0, end: Infinity });
+      this.redactor.add({ from: 'server', start: 0, end: Infinity });
+      return undefined;
+    }
+  }
+
+  private where(from: From, offset: number): Where {
+    return { conn: this.conn, protocol: this.protocol, from, offset };
   }
 
   private message(d: Decoded, time: number): void {
-    const text = d.name + ' ' + d.summary;
     const event: MessageEvent = {
       type: 'message',
       time: Math.floor(time),
       level: d.level ?? LEVEL.info,
-      msg: text.length > MSG_MAX ? text.slice(0, MSG_MAX - 1) + '…' : text,
+      msg: cutMsg(d.name + ' ' + d.summary),
       conn: this.conn,
       from: d.from,
       protocol: this.protocol!,
       name: d.name,
-      fields: { summary: d.summary, ...d.fields },
+      fields: this.injected
+        ? { summary: d.summary, ...d.fields, injected: this.injected }
+        : { summary: d.summary, ...d.fields },
     };
     if (d.latencyMs !== undefined) event.latencyMs = round(d.latencyMs);
     this.out(event);
   }
+
+  private exchange(d: ExchangeDraft): void {
+    this.out(exchangeEvent(this.conn, this.protocol!, d, this.injected));
+  }
 }
-
-const round = (ms: number): number => Math.round(ms * 1000) / 1000;
-
-const thrown = (err: unknown): DecodeStep => ({
-  messages: [],
-  fallback: `decoder error: ${err instanceof Error ? err.message : String(err)}`,
-});

@@ -25,17 +25,33 @@ export class Redactor {
     if (list.length === 0) return { bytes: chunk, masked: 0 };
     const end = offset + chunk.length;
     let out: Buffer | undefined;
-    let masked = 0;
+    const hit: [number, number][] = [];
     for (const m of list) {
       const s = Math.max(m.start, offset);
       const e = Math.min(m.end, end);
       if (e <= s) continue;
       out ??= Buffer.from(chunk);
       out.fill(MASK_BYTE, s - offset, e - offset);
-      masked += e - s;
+      hit.push([s, e]);
     }
+    const masked = unionLength(hit);
     // masks that ended inside this chunk or before it will never match again
     this.masks[from] = list.filter((m) => m.end > end);
     return { bytes: out ?? chunk, masked };
   }
+}
+
+/** bytes covered by ranges that may overlap (two masks over one secret count its bytes once) */
+function unionLength(ranges: [number, number][]): number {
+  if (ranges.length < 2) return ranges.length === 0 ? 0 : ranges[0]![1] - ranges[0]![0];
+  ranges.sort((a, b) => a[0] - b[0]);
+  let total = 0;
+  let [s, e] = ranges[0]!;
+  for (const [rs, re] of ranges.slice(1)) {
+    if (rs > e) {
+      total += e - s;
+      [s, e] = [rs, re];
+    } else if (re > e) e = re;
+  }
+  return total + e - s;
 }

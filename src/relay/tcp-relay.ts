@@ -6,16 +6,17 @@
 //   await relay.close();
 
 import net from 'node:net';
-import type { DecodeSetting } from '../events.js';
+import type { CaptureEvent, DecodeSetting } from '../events.js';
 import { LEVEL } from '../events.js';
 import { Hub, routeEmitter, type Sink } from '../capture/hub.js';
-import { DEFAULT_DECODER_OPTIONS } from '../decoders/decoder.js';
+import { DEFAULT_DECODER_OPTIONS, type DecoderOptions } from '../decoders/decoder.js';
 import { Connection } from './connection.js';
 import { Observer } from './observer.js';
 import { chain, type Interceptor } from './interceptor.js';
 import { stripTlsInterceptors } from './strip-tls.js';
-import { formatHostPort, parseHostPort, resolveChecked } from '../util/address.js';
+import { formatHostPort, parseHostPort, resolveChecked, type HostPort } from '../util/address.js';
 import { listenOn } from '../util/listen.js';
+import { ErrorThrottle } from './error-throttle.js';
 
 export interface RelayOptions {
   /** [HOST:]PORT; default 127.0.0.1:0 (the OS picks a port) */
@@ -27,6 +28,11 @@ export interface RelayOptions {
   redact?: boolean;
   /** the most bytes of one decoded value kept in a message (default 64 KiB) */
   maxValue?: number;
+  /** header and field names added to the secret lists (--redact-header, --redact-field) */
+  redactHeaders?: readonly string[];
+  redactFields?: readonly string[];
+  /** the most result rows an exchange keeps the values of (default 20) */
+  maxRows?: number;
   stripTls?: boolean;
   allowRemote?: boolean;
   connectTimeoutMs?: number;
@@ -63,42 +69,26 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     'target',
     allowRemote,
   );
-  const decode = options.decode ?? 'auto';
-  const decoderOptions = {
-    redact: options.redact ?? DEFAULT_DECODER_OPTIONS.redact,
-    maxValue: options.maxValue ?? DEFAULT_DECODER_OPTIONS.maxValue,
-  };
   const hub = options.hub ?? new Hub(options.sinks ?? []);
-  const emit = routeEmitter(hub, options.route);
-  const targetText = formatHostPort(target);
-  const connections = new Set<Connection>();
-  let nextId = 0;
+  // out-of-descriptors errors repeat for every connection: one line, then a count
+  const throttle = new ErrorThrottle(routeEmitter(hub, options.route));
+  const st: Accepting = {
+    options,
+    target,
+    targetText: formatHostPort(target),
+    decode: options.decode ?? 'auto',
+    decoderOptions: decoderOptionsOf(options),
+    hub,
+    emit: (e: CaptureEvent): void => throttle.emit(e),
+    connections: new Set(),
+    listenText: '',
+    nextId: 0,
+  };
 
   const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
-  let listenText = '';
-  server.on('connection', (client) => {
-    const id = ++nextId;
-    const interceptors = [
-      ...(options.stripTls ? stripTlsInterceptors() : []),
-      ...(options.interceptors ?? []).map((f) => f()),
-    ];
-    const conn = new Connection({
-      id,
-      client,
-      target,
-      targetText,
-      listenText,
-      connectTimeoutMs: options.connectTimeoutMs ?? 5000,
-      observer: new Observer(id, decode, decoderOptions, emit),
-      interceptor: chain(interceptors),
-      emit,
-      onClosed: (c) => connections.delete(c),
-      hubPaused: () => hub.paused,
-    });
-    connections.add(conn);
-  });
+  server.on('connection', (client) => accept(st, client));
   const offPause = hub.onPause((paused) => {
-    for (const c of connections) c.setHubPaused(paused);
+    for (const c of st.connections) c.setHubPaused(paused);
   });
 
   try {
@@ -108,10 +98,76 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     throw err;
   }
   const addr = server.address() as net.AddressInfo;
-  listenText = formatHostPort({ host: addr.address, port: addr.port });
+  st.listenText = formatHostPort({ host: addr.address, port: addr.port });
+  announce(st, server);
+
+  const close = closer(server, st.connections, async () => {
+    throttle.close();
+    offPause();
+    if (!options.hub) await hub.close();
+  });
+  return {
+    address: st.listenText,
+    port: addr.port,
+    target: st.targetText,
+    hub,
+    get connections() {
+      return st.connections.size;
+    },
+    close,
+  };
+}
+
+/** what each accepted client's Connection is built from */
+interface Accepting {
+  readonly options: RelayOptions;
+  readonly target: HostPort;
+  readonly targetText: string;
+  readonly decode: DecodeSetting;
+  readonly decoderOptions: DecoderOptions;
+  readonly hub: Hub;
+  readonly emit: (e: CaptureEvent) => void;
+  readonly connections: Set<Connection>;
+  listenText: string;
+  nextId: number;
+}
+
+function decoderOptionsOf(options: RelayOptions): DecoderOptions {
+  return {
+    redact: options.redact ?? DEFAULT_DECODER_OPTIONS.redact,
+    maxValue: options.maxValue ?? DEFAULT_DECODER_OPTIONS.maxValue,
+    maxRows: options.maxRows ?? DEFAULT_DECODER_OPTIONS.maxRows,
+    redactHeaders: options.redactHeaders,
+    redactFields: options.redactFields,
+  };
+}
+
+function accept(st: Accepting, client: net.Socket): void {
+  const id = ++st.nextId;
+  const interceptors = [
+    ...(st.options.stripTls ? stripTlsInterceptors() : []),
+    ...(st.options.interceptors ?? []).map((f) => f()),
+  ];
+  const conn = new Connection({
+    id,
+    client,
+    target: st.target,
+    targetText: st.targetText,
+    listenText: st.listenText,
+    connectTimeoutMs: st.options.connectTimeoutMs ?? 5000,
+    observer: new Observer(id, st.decode, st.decoderOptions, st.emit),
+    interceptor: chain(interceptors),
+    emit: st.emit,
+    onClosed: (c) => st.connections.delete(c),
+    hubPaused: () => st.hub.paused,
+  });
+  st.connections.add(conn);
+}
+
+function announce(st: Accepting, server: net.Server): void {
   // accept errors after start (EMFILE and the like) must not crash the process
   server.on('error', (err) => {
-    emit({
+    st.emit({
       type: 'error',
       time: Date.now(),
       level: LEVEL.error,
@@ -120,42 +176,39 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       message: err.message,
     });
   });
-  emit({
+  st.emit({
     type: 'listening',
     time: Date.now(),
     level: LEVEL.info,
-    msg: `listening on ${listenText} -> ${targetText} (tcp, decode ${decode})`,
-    listen: listenText,
-    target: targetText,
+    msg: `listening on ${st.listenText} -> ${st.targetText} (tcp, decode ${st.decode})`,
+    listen: st.listenText,
+    target: st.targetText,
     mode: 'tcp',
-    decode,
+    decode: st.decode,
   });
+}
 
+/** close() once, however often it is called: later calls get the first one's promise */
+function closer(
+  server: net.Server,
+  connections: Set<Connection>,
+  after: () => Promise<void>,
+): (graceMs?: number) => Promise<void> {
   let closing: Promise<void> | undefined;
-  return {
-    address: listenText,
-    port: addr.port,
-    target: targetText,
-    hub,
-    get connections() {
-      return connections.size;
-    },
-    close(graceMs = 2000) {
-      closing ??= (async () => {
-        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-        if (connections.size > 0) {
-          const deadline = Date.now() + graceMs;
-          while (connections.size > 0 && Date.now() < deadline) {
-            await new Promise((r) => setTimeout(r, 20));
-          }
-          for (const c of connections) c.forceClose();
-          while (connections.size > 0) await new Promise((r) => setTimeout(r, 5));
+  return (graceMs = 2000) => {
+    closing ??= (async () => {
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      if (connections.size > 0) {
+        const deadline = Date.now() + graceMs;
+        while (connections.size > 0 && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 20));
         }
-        await stopped;
-        offPause();
-        if (!options.hub) await hub.close();
-      })();
-      return closing;
-    },
+        for (const c of connections) c.forceClose();
+        while (connections.size > 0) await new Promise((r) => setTimeout(r, 5));
+      }
+      await stopped;
+      await after();
+    })();
+    return closing;
   };
 }

@@ -36,13 +36,15 @@ export function bytesDiff(what: string, recorded: Buffer, replayed: Buffer): str
   return lines;
 }
 
-/** JSON paths like $.a.b[0], skipping the paths given (exact, or `*` for one segment) */
+/** JSON paths like $.a.b[0], skipping the paths given (exact, or `*` for one segment); `fmt`
+ * shows a differing value */
 export function valueDiff(
   recorded: unknown,
   replayed: unknown,
   ignore: string[] = [],
   path = '$',
   out: string[] = [],
+  fmt: (v: unknown) => string = show,
 ): string[] {
   if (out.length >= MAX_LINES) return out;
   if (ignore.some((p) => pathMatches(p, path))) return out;
@@ -54,7 +56,7 @@ export function valueDiff(
     const b = replayed as unknown[];
     if (a.length !== b.length) out.push(`${path} length ${a.length} -> ${b.length}`);
     for (let i = 0; i < Math.min(a.length, b.length); i++) {
-      valueDiff(a[i], b[i], ignore, `${path}[${i}]`, out);
+      valueDiff(a[i], b[i], ignore, `${path}[${i}]`, out, fmt);
     }
     return out;
   }
@@ -62,11 +64,11 @@ export function valueDiff(
     const keys = new Set([...Object.keys(recorded), ...Object.keys(replayed)]);
     for (const k of keys) {
       const sub = /^[A-Za-z_$][\w$]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`;
-      valueDiff(recorded[k], replayed[k], ignore, sub, out);
+      valueDiff(recorded[k], replayed[k], ignore, sub, out, fmt);
     }
     return out;
   }
-  out.push(`${path}: ${show(recorded)} -> ${show(replayed)}`);
+  out.push(`${path}: ${fmt(recorded)} -> ${fmt(replayed)}`);
   return out;
 }
 

@@ -1,20 +1,30 @@
 // HTTP replay: every recorded request resent on one keep-alive connection per recorded
 // connection, and the answer compared with the recorded response: status, the headers that
-// matter, and the body (as JSON when both sides parse as JSON, else as bytes). The capture's
-// raw bytes are decoded again here with redaction off, so that bodies are whole; a header the
-// capture masked must be given with --header, it is never sent as '****'.
+// matter, and the body (as JSON when both sides parse as JSON, else as bytes). TCP-mode captures
+// are decoded again from their raw bytes with redaction off, so that bodies are whole; HTTP-mode
+// captures (`looptap http`) are read from their request/response messages (http-exchanges.ts).
+// A request the capture masked (a header, a URL or body value) goes in Plan.redacted and is never
+// sent as captured; a masked header may be supplied with --header.
 
 import http from 'node:http';
-import { decoders } from '../decoders/registry.js';
 import type { Session } from './load.js';
 import type { Comparison, Plan, ReplaySettings } from './types.js';
+import { refusal } from './refusal.js';
+import {
+  fromChunks,
+  fromMessages,
+  redactedRequests,
+  type Exchange,
+  type Headers,
+  type Recorded,
+} from './http-exchanges.js';
+import { bodyScanner, lowerPairs } from '../decoders/http/body-secrets.js';
+import { DEFAULT_SECRET_NAMES } from '../decoders/http/secret-names.js';
+import { REDACTED } from '../decoders/summary-text.js';
 import { bytesDiff, valueDiff } from './diff.js';
 import { sleepUntil } from './pacing.js';
-import { CaptureReadError } from '../capture/reader.js';
 import { LooptapError } from '../util/errors.js';
 import { cutOff } from './tcp-turns.js';
-
-type Headers = Record<string, string | string[]>;
 
 /** answers that change on every run, or only describe framing: not compared by default */
 export const VOLATILE_HEADERS = [
@@ -54,78 +64,19 @@ const NOT_RESENT = [
   'trailer',
   'upgrade',
 ];
-const SECRET = new Set(['authorization', 'proxy-authorization', 'cookie']);
-
-interface Exchange {
-  method: string;
-  url: string;
-  headers: Headers;
-  body: Buffer;
-  time: number;
-  response?: { status: number; headers: Headers; body: Buffer };
-}
-
 export function httpPlan(s: Session, file: string, settings: ReplaySettings): Plan | undefined {
-  const dec = decoders.http.create({ redact: false, maxValue: 1 << 30 });
-  const exchanges: Exchange[] = [];
-  let answered = 0;
-  for (const c of s.chunks) {
-    const step = dec.push(c.from, c.bytes, c.time);
-    if (step.fallback || step.opaque) return undefined;
-    for (const m of step.messages) {
-      const f = m.fields;
-      if (m.name === 'request') {
-        const headers = f.headers as Headers;
-        for (const [name, v] of Object.entries(headers)) {
-          const masked =
-            SECRET.has(name) &&
-            [v].flat().some((x) => /^\*+$/.test(x.trim()) || x.includes('****'));
-          const given = settings.headers.some(([n]) => n.toLowerCase() === name);
-          if (masked && !given) {
-            throw new CaptureReadError(
-              file,
-              c.line,
-              `connection ${s.conn} sends ${f.method as string} ${f.url as string} with a ${name} header the capture redacted: pass --header '${name}: VALUE' to send a real one; nothing was sent`,
-            );
-          }
-        }
-        exchanges.push({
-          method: f.method as string,
-          url: f.url as string,
-          headers,
-          body: Buffer.from((f.body as string) ?? '', 'base64'),
-          time: c.time,
-        });
-      } else if (m.name === 'response' || m.name === 'upgrade') {
-        const e = exchanges[answered++];
-        if (e) {
-          e.response = {
-            status: f.status as number,
-            headers: f.headers as Headers,
-            body: Buffer.from((f.body as string) ?? '', 'base64'),
-          };
-        }
-      }
-    }
-  }
-  for (const from of ['client', 'server'] as const) {
-    if (s.ended[from])
-      for (const m of dec.end(from, Date.now()).messages) {
-        if (m.name === 'response' && exchanges[answered]) {
-          const f = m.fields;
-          exchanges[answered++]!.response = {
-            status: f.status as number,
-            headers: f.headers as Headers,
-            body: Buffer.from((f.body as string) ?? '', 'base64'),
-          };
-        }
-      }
-  }
+  // a capture of `looptap http` has messages and no raw bytes
+  const exchanges = s.chunks.length === 0 ? fromMessages(s, file) : fromChunks(s);
+  if (!exchanges) return undefined;
+  const redacted = redactedRequests(s, exchanges, settings);
   return {
     conn: s.conn,
     kind: 'http',
     start: s.start,
+    ...(redacted.length > 0 ? { redacted } : {}),
     async run(settings: ReplaySettings, onCompare: (c: Comparison) => void) {
+      // never a mask on the wire, whoever runs this plan (replay refuses before connecting)
+      if (redacted.length > 0) throw refusal(redacted);
       const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
       const t0 = Date.now();
       try {
@@ -242,8 +193,21 @@ function shape(r: { status: number; headers: Headers; body: Buffer }, settings: 
   };
 }
 
+/** a header value the capture masked: what the target answers there cannot be compared */
+const maskedValue = (v: string | undefined): boolean =>
+  v !== undefined && (v === REDACTED || /^\*+$/.test(v.trim()));
+
+/** the replayed body masked the way the capture masked the recorded one (default names) */
+function maskLike(b: { headers: Headers; body: Buffer }): Buffer {
+  const scanner = bodyScanner(lowerPairs(b.headers), DEFAULT_SECRET_NAMES);
+  if (!scanner) return b.body;
+  const out = Buffer.from(b.body);
+  scanner.feed(out, 0, out.length, (s, e) => out.fill(0x2a, s, e));
+  return out;
+}
+
 function compare(
-  a: { status: number; headers: Headers; body: Buffer },
+  a: Recorded,
   b: { status: number; headers: Headers; body: Buffer },
   settings: ReplaySettings,
 ): string[] {
@@ -252,8 +216,10 @@ function compare(
   const ha = compared(a.headers, settings);
   const hb = compared(b.headers, settings);
   for (const k of new Set([...Object.keys(ha), ...Object.keys(hb)])) {
+    if (maskedValue(ha[k]) && hb[k] !== undefined) continue;
     if (ha[k] !== hb[k]) out.push(`header ${k}: ${ha[k] ?? 'absent'} -> ${hb[k] ?? 'absent'}`);
   }
+  if (a.masked) b = { ...b, body: maskLike(b) };
   const ja = json(a.body);
   const jb = json(b.body);
   if (ja !== undefined && jb !== undefined) {

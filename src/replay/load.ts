@@ -3,9 +3,16 @@
 // capture files (never live relay objects), and everything here is checked before a single byte
 // is sent: a broken capture stops with file:line and exit 2.
 //
-//   readCapture(file) ──▶ open / data / message / end / close / gap ──▶ Map<conn, Session>
+//   readCapture(file) ──▶ open / data / message / exchange / end / close / gap ──▶ Map<conn, Session>
 
-import type { From, MessageEvent, ProtocolName } from '../events.js';
+import type {
+  CaptureEvent,
+  DataEvent,
+  ExchangeEvent,
+  From,
+  MessageEvent,
+  ProtocolName,
+} from '../events.js';
 import { readCapture, CaptureReadError } from '../capture/reader.js';
 
 export interface Chunk {
@@ -27,6 +34,8 @@ export interface Session {
   /** the protocol the decoders recognised, when any */
   protocol?: ProtocolName;
   messages: MessageEvent[];
+  /** the decoders' exchanges on this connection (what --filter matches) */
+  exchanges: ExchangeEvent[];
   ended: { client: boolean; server: boolean };
   /** close reason; absent when the capture stopped while the connection was open */
   closed?: string;
@@ -47,83 +56,108 @@ export interface Capture {
 }
 
 export async function loadCapture(file: string): Promise<Capture> {
-  const sessions = new Map<number, Session>();
-  const offsets = new Map<string, number>();
-  let line = 0;
-  let start = 0;
-  const session = (conn: number, time: number): Session => {
-    let s = sessions.get(conn);
-    if (!s) {
-      s = {
-        conn,
-        start: time,
-        line,
-        chunks: [],
-        messages: [],
-        ended: { client: false, server: false },
-        redacted: { client: 0, server: 0 },
-      };
-      sessions.set(conn, s);
-    }
-    return s;
-  };
-  const bad = (why: string): never => {
-    throw new CaptureReadError(file, line, why);
-  };
-  for await (const e of readCapture(file)) {
-    line++;
-    if (e.type === 'header') continue;
-    const time = typeof e.time === 'number' ? e.time : bad('event without a numeric "time"');
-    if (start === 0) start = time;
+  const loader = new CaptureLoader(file);
+  for await (const e of readCapture(file)) loader.add(e);
+  return { file, sessions: loader.sessions, start: loader.start };
+}
+
+/** the sessions so far, and the line and offsets that the next event is checked against */
+class CaptureLoader {
+  readonly sessions = new Map<number, Session>();
+  start = 0;
+  private readonly offsets = new Map<string, number>();
+  private line = 0;
+
+  constructor(private readonly file: string) {}
+
+  add(e: CaptureEvent): void {
+    this.line++;
+    if (e.type === 'header') return;
+    const time = typeof e.time === 'number' ? e.time : this.bad('event without a numeric "time"');
+    if (this.start === 0) this.start = time;
     const conn = (e as { conn?: unknown }).conn;
-    if (conn === undefined) continue;
-    if (typeof conn !== 'number' || !Number.isInteger(conn)) bad('"conn" is not an integer');
-    const id = conn as number;
+    if (conn === undefined) return;
+    if (typeof conn !== 'number' || !Number.isInteger(conn)) this.bad('"conn" is not an integer');
+    this.take(e, conn, time);
+  }
+
+  private take(e: CaptureEvent, id: number, time: number): void {
     switch (e.type) {
       case 'open':
-        if (sessions.has(id)) bad(`connection ${id} opens twice: two captures glued together?`);
-        session(id, time).route = e.route;
-        break;
-      case 'data': {
-        const s = session(id, time);
-        const key = `${id}/${e.from}`;
-        const expected = offsets.get(key) ?? 0;
-        if (typeof e.offset === 'number' && e.offset !== expected) {
-          s.gap ??= {
-            line,
-            why: `connection ${id} ${e.from} bytes jump from offset ${expected} to ${e.offset}: the capture lost data; leave the connection out with --conn`,
-          };
+        if (this.sessions.has(id)) {
+          this.bad(`connection ${id} opens twice: two captures glued together?`);
         }
-        offsets.set(key, expected + e.bytes.length);
-        const redacted = typeof e.redacted === 'number' ? e.redacted : 0;
-        s.redacted[e.from] += redacted;
-        s.chunks.push({ from: e.from, bytes: e.bytes, time, line, redacted });
+        this.session(id, time).route = e.route;
         break;
-      }
+      case 'data':
+        this.data(this.session(id, time), e, id, time);
+        break;
       case 'message': {
-        const s = session(id, time);
+        const s = this.session(id, time);
         s.messages.push(e);
         s.protocol ??= e.protocol;
         break;
       }
+      case 'exchange':
+        this.session(id, time).exchanges.push(e);
+        break;
       case 'error':
-        if (e.code === 'DECODE_FALLBACK') session(id, time).fallback = true;
+        // a decoder bug stops decoding just as a fallback does: the messages are not the whole story
+        if (e.code === 'DECODE_FALLBACK' || e.code === 'DECODE_BUG')
+          this.session(id, time).fallback = true;
         break;
       case 'end':
-        session(id, time).ended[e.from] = true;
+        this.session(id, time).ended[e.from] = true;
         break;
       case 'close':
-        session(id, time).closed = e.reason;
+        this.session(id, time).closed = e.reason;
         break;
       case 'gap':
-        session(id, time).gap ??= {
-          line,
+        this.session(id, time).gap ??= {
+          line: this.line,
           why: `connection ${id} has a gap of ${e.len} ${e.from} bytes at offset ${e.offset} (${e.reason}): those bytes cannot be resent; leave the connection out with --conn`,
         };
         break;
     }
   }
-  return { file, sessions, start };
+
+  private data(s: Session, e: DataEvent, id: number, time: number): void {
+    const { line } = this;
+    const key = `${id}/${e.from}`;
+    const expected = this.offsets.get(key) ?? 0;
+    if (typeof e.offset === 'number' && e.offset !== expected) {
+      s.gap ??= {
+        line,
+        why: `connection ${id} ${e.from} bytes jump from offset ${expected} to ${e.offset}: the capture lost data; leave the connection out with --conn`,
+      };
+    }
+    this.offsets.set(key, expected + e.bytes.length);
+    const redacted = typeof e.redacted === 'number' ? e.redacted : 0;
+    s.redacted[e.from] += redacted;
+    s.chunks.push({ from: e.from, bytes: e.bytes, time, line, redacted });
+  }
+
+  private session(conn: number, time: number): Session {
+    let s = this.sessions.get(conn);
+    if (!s) {
+      s = {
+        conn,
+        start: time,
+        line: this.line,
+        chunks: [],
+        messages: [],
+        exchanges: [],
+        ended: { client: false, server: false },
+        redacted: { client: 0, server: 0 },
+      };
+      this.sessions.set(conn, s);
+    }
+    return s;
+  }
+
+  private bad(why: string): never {
+    throw new CaptureReadError(this.file, this.line, why);
+  }
 }
 
 /** all bytes one side sent */

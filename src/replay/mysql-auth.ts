@@ -1,70 +1,43 @@
 // Logging in again for a MySQL/MariaDB replay: read the target's HandshakeV10, answer with a
 // HandshakeResponse41 for the recorded user and schema, and the password the user gives. The
 // recorded auth response cannot be reused: it depends on the server's fresh 20-byte scramble.
-// mysql_native_password: SHA1(pw) XOR SHA1(scramble + SHA1(SHA1(pw))); an AuthSwitchRequest to
-// it is answered the same way, and caching_sha2_password's fast path (a cached login) works.
+// We answer for mysql_native_password; an AuthSwitchRequest to it is answered the same way, and
+// caching_sha2_password's fast path (a cached login) works. The encoders and parsers are the
+// decoder's (src/decoders/mysql/); this file is the I/O loop.
 
-import { createHash } from 'node:crypto';
 import { LooptapError } from '../util/errors.js';
-import { CAP, MARIADB_CAP } from '../decoders/mysql/handshake.js';
+import type { Negotiated } from '../decoders/mysql/client-encode.js';
+import {
+  framePacket,
+  handshakeResponse41,
+  nativeScramble,
+  negotiated,
+} from '../decoders/mysql/client-encode.js';
+import { CAP, MARIADB_CAP, parseGreeting, type Greeting } from '../decoders/mysql/handshake.js';
+import { KEEP_ALL, PacketFramer } from '../decoders/mysql/packets.js';
 import type { Wire } from './wire.js';
-import { errInfo, frame, nextPacket, type Negotiated, type Packet } from './mysql-wire.js';
+import { errInfo, type NextPacket } from './mysql-answer.js';
 
-export async function readPacket(wire: Wire, timeoutMs: number): Promise<Packet | undefined> {
-  await wire.until((p) => nextPacket(p, 0) !== undefined, timeoutMs);
-  const p = nextPacket(wire.pending, 0);
-  if (!p) return undefined;
-  wire.take(p.end);
-  return p;
+/** The target's packets, framed by the decoder's framer as they arrive; each waits at most
+ * `timeoutMs` for its packet to be whole. */
+export function wirePackets(wire: Wire, timeoutMs: number): NextPacket {
+  const framer = new PacketFramer();
+  return async () => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (wire.pending.length) framer.push(wire.take(wire.pending.length), 0);
+      const p = framer.next(KEEP_ALL);
+      if (p) return p;
+      const left = deadline - Date.now();
+      if (left <= 0 || (await wire.until((b) => b.length > 0, left)) !== 'done') return undefined;
+    }
+  };
 }
 
-const sha1 = (...parts: Buffer[]): Buffer => {
-  const h = createHash('sha1');
-  for (const p of parts) h.update(p);
-  return h.digest();
-};
-
-export function nativeScramble(password: string, scramble: Buffer): Buffer {
-  if (password === '') return Buffer.alloc(0);
-  const stage1 = sha1(Buffer.from(password, 'utf8'));
-  const mix = sha1(scramble.subarray(0, 20), sha1(stage1));
-  return Buffer.from(stage1.map((b, i) => b ^ mix[i]!));
-}
-
-function cstring(s: string): Buffer {
-  return Buffer.concat([Buffer.from(s, 'utf8'), Buffer.alloc(1)]);
-}
-
-function lenenc(n: number): Buffer {
-  if (n < 251) return Buffer.from([n]);
-  const b = Buffer.alloc(3);
-  b[0] = 0xfc;
-  b.writeUInt16LE(n, 1);
-  return b;
-}
-
-/** the parts of a HandshakeV10 that the login needs */
-export function greeting(g: Buffer): { caps: number; ext: number; scramble: Buffer } {
-  let pos = g.indexOf(0, 1) + 1; // server version
-  pos += 4; // thread id
-  const part1 = g.subarray(pos, pos + 8);
-  pos += 9;
-  let caps = g.readUInt16LE(pos);
-  pos += 2;
-  let part2: Buffer = Buffer.alloc(0);
-  let ext = 0;
-  if (pos < g.length) {
-    pos += 3; // charset, status
-    caps = (caps | (g.readUInt16LE(pos) << 16)) >>> 0;
-    pos += 2;
-    const scrambleLen = g[pos]!;
-    pos += 7;
-    if (!(caps & CAP.MYSQL)) ext = g.readUInt32LE(pos);
-    pos += 4;
-    part2 = g.subarray(pos, pos + Math.max(13, scrambleLen - 8));
-  }
-  if (part2[part2.length - 1] === 0) part2 = part2.subarray(0, -1);
-  return { caps, ext, scramble: Buffer.concat([part1, part2]) };
+/** the server's greeting, with no name for what a short one lacks */
+export function greetingOf(data: Buffer): Greeting | undefined {
+  const g = parseGreeting(data, 256);
+  return 'why' in g ? undefined : g.greeting;
 }
 
 export interface LoginParams {
@@ -79,70 +52,66 @@ export interface LoginParams {
 const DROP =
   CAP.SSL | CAP.COMPRESS | CAP.ZSTD | CAP.CONNECT_ATTRS | CAP.LOCAL_FILES | CAP.CONNECT_WITH_DB;
 
-/** Logs in; returns what the answers will look like. Throws LOGIN_FAILED (exit 1). */
-export async function mysqlLogin(
-  wire: Wire,
-  p: LoginParams,
-  timeoutMs: number,
-  conn: number,
-): Promise<Negotiated> {
-  const fail = (why: string): never => {
-    throw new LooptapError('LOGIN_FAILED', `replay connection ${conn}: ${why}`);
-  };
-  const greet = await readPacket(wire, timeoutMs);
-  if (!greet)
-    fail('the target closed or went silent before its greeting; is --target a MySQL server?');
-  const g = greet!.payload;
-  if (g[0] === 0xff) {
-    const e = errInfo(g);
-    fail(`the target refused the connection: ${e.message} (${e.code}/${e.state})`);
-  }
-  if (g[0] !== 0x0a)
-    fail('the target did not send a MySQL HandshakeV10; is --target a MySQL server?');
-  const { caps: serverCaps, ext: serverExt, scramble } = greeting(g);
-
+/** the recorded login's fixed part with what replay can speak */
+function loginFixed(p: LoginParams): Buffer {
   const recorded = p.fixed.readUInt32LE(0);
-  let caps =
-    (recorded & ~DROP) |
-    CAP.PROTOCOL_41 |
-    CAP.SECURE_CONNECTION |
-    CAP.PLUGIN_AUTH |
-    (p.schema ? CAP.CONNECT_WITH_DB : 0);
-  caps >>>= 0;
+  const caps =
+    ((recorded & ~DROP) |
+      CAP.PROTOCOL_41 |
+      CAP.SECURE_CONNECTION |
+      CAP.PLUGIN_AUTH |
+      (p.schema ? CAP.CONNECT_WITH_DB : 0)) >>>
+    0;
   const fixed = Buffer.from(p.fixed);
   fixed.writeUInt32LE(caps, 0);
   // MariaDB extended caps: no progress reports (they interleave with answers)
   if (!(caps & CAP.MYSQL)) {
     fixed.writeUInt32LE((fixed.readUInt32LE(28) & ~MARIADB_CAP.PROGRESS) >>> 0, 28);
   }
+  return fixed;
+}
+
+type Fail = (why: string) => never;
+
+/** the greeting, or a LOGIN_FAILED that says what the target is instead */
+async function readGreeting(next: NextPacket, fail: Fail): Promise<Greeting> {
+  const greet = await next();
+  if (!greet)
+    fail('the target closed or went silent before its greeting; is --target a MySQL server?');
+  const g = greet.data;
+  if (g[0] === 0xff) {
+    const e = errInfo(g);
+    fail(`the target refused the connection: ${e.message} (${e.code}/${e.state})`);
+  }
+  const greeting = g[0] === 0x0a ? greetingOf(g) : undefined;
+  if (!greeting) fail('the target did not send a MySQL HandshakeV10; is --target a MySQL server?');
+  return greeting;
+}
+
+/** Logs in; returns what the answers will look like. Throws LOGIN_FAILED (exit 1). */
+export async function mysqlLogin(
+  wire: Wire,
+  next: NextPacket,
+  p: LoginParams,
+  conn: number,
+): Promise<Negotiated> {
+  const fail: Fail = (why) => {
+    throw new LooptapError('LOGIN_FAILED', `replay connection ${conn}: ${why}`);
+  };
+  const server = await readGreeting(next, fail);
+  const fixed = loginFixed(p);
+  const caps = fixed.readUInt32LE(0);
   // we answer for mysql_native_password whatever the greeting named: a server that wants
   // another plugin switches us (and caching_sha2 switches back or takes its fast path)
-  const auth = nativeScramble(p.password, scramble);
-  wire.write(
-    frame(
-      Buffer.concat([
-        fixed,
-        cstring(p.user),
-        caps & CAP.PLUGIN_AUTH_LENENC ? lenenc(auth.length) : Buffer.from([auth.length]),
-        auth,
-        p.schema ? cstring(p.schema) : Buffer.alloc(0),
-        cstring('mysql_native_password'),
-      ]),
-      1,
-    ),
-  );
-  const neg = (caps & serverCaps) >>> 0;
-  const ext = caps & CAP.MYSQL ? 0 : (fixed.readUInt32LE(28) & serverExt) >>> 0;
+  const auth = nativeScramble(p.password, server.scramble);
+  const login = { fixed, user: p.user, auth, schema: p.schema, plugin: 'mysql_native_password' };
+  wire.write(framePacket(handshakeResponse41(login), 1));
+  const ext = caps & CAP.MYSQL ? 0 : (fixed.readUInt32LE(28) & server.extCaps) >>> 0;
   for (;;) {
-    const m = await readPacket(wire, timeoutMs);
+    const m = await next();
     if (!m) fail('the target closed or went silent during login');
-    const b = m!.payload;
-    if (b[0] === 0x00) {
-      return {
-        deprecateEof: (neg & CAP.DEPRECATE_EOF) !== 0,
-        cacheMetadata: (ext & MARIADB_CAP.CACHE_METADATA) !== 0,
-      };
-    }
+    const b = m.data;
+    if (b[0] === 0x00) return negotiated((caps & server.caps) >>> 0, ext);
     if (b[0] === 0xff) {
       const e = errInfo(b);
       fail(
@@ -157,7 +126,7 @@ export async function mysqlLogin(
           `the target wants authentication plugin ${name}, which looptap cannot replay; use mysql_native_password for the replay user`,
         );
       }
-      wire.write(frame(nativeScramble(p.password, b.subarray(end + 1)), m!.seq + 1));
+      wire.write(framePacket(nativeScramble(p.password, b.subarray(end + 1)), m.seq + 1));
       continue;
     }
     if (b[0] === 0x01) {

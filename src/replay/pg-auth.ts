@@ -1,12 +1,20 @@
 // Logging in again for a PostgreSQL replay: the recorded StartupMessage parameters, then
 // whatever authentication the target asks for, with the password the user gives (the capture's
 // own password exchange is redacted, and SCRAM or md5 answers cannot be reused anyway: they
-// depend on the server's fresh nonce or salt). RFC 5802 / RFC 7677 for SCRAM-SHA-256.
+// depend on the server's fresh nonce or salt). The messages themselves (and the SCRAM math) are
+// built by the decoder package's client side, src/decoders/postgres/client-encode.ts.
 
-import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { LooptapError } from '../util/errors.js';
 import type { Wire } from './wire.js';
-import { errorFields, nextBack, startupMessage, typed, type BackMessage } from './pg-wire.js';
+import { errorFields, nextBack, type BackMessage } from './pg-wire.js';
+import type { ScramStart } from '../decoders/postgres/client-encode.js';
+import {
+  cleartextPassword,
+  md5Password,
+  scramFinal,
+  scramStart,
+  startupMessage,
+} from '../decoders/postgres/client-encode.js';
 
 export async function readBack(wire: Wire, timeoutMs: number): Promise<BackMessage | undefined> {
   await wire.until((p) => nextBack(p, 0) !== undefined, timeoutMs);
@@ -31,7 +39,7 @@ export async function login(
 ): Promise<void> {
   wire.write(startupMessage(params));
   const user = params.user ?? '';
-  let scram: { nonce: string; bare: string; serverSignature?: Buffer } | undefined;
+  let scram: { start: ScramStart; serverSignature?: Buffer } | undefined;
   const need = (code: number): string => {
     if (password !== undefined) return password;
     throw new LooptapError(
@@ -70,15 +78,9 @@ export async function login(
       continue;
     }
     if (code === 3) {
-      wire.write(typed('p', Buffer.from(need(3) + '\0', 'utf8')));
+      wire.write(cleartextPassword(need(3)));
     } else if (code === 5) {
-      const inner = createHash('md5')
-        .update(need(5) + user)
-        .digest('hex');
-      const outer = createHash('md5')
-        .update(Buffer.concat([Buffer.from(inner), m.body.subarray(4, 8)]))
-        .digest('hex');
-      wire.write(typed('p', Buffer.from(`md5${outer}\0`)));
+      wire.write(md5Password(need(5), user, m.body.subarray(4, 8)));
     } else if (code === 10) {
       const mechs = m.body.toString('utf8', 4).split('\0');
       if (!mechs.includes('SCRAM-SHA-256')) {
@@ -88,41 +90,18 @@ export async function login(
         );
       }
       need(10);
-      const nonce = randomBytes(18).toString('base64');
-      const bare = `n=*,r=${nonce}`;
-      scram = { nonce, bare };
-      const first = Buffer.from(`n,,${bare}`);
-      const len = Buffer.alloc(4);
-      len.writeInt32BE(first.length);
-      wire.write(typed('p', Buffer.concat([Buffer.from('SCRAM-SHA-256\0'), len, first])));
+      scram = { start: scramStart() };
+      wire.write(scram.start.message);
     } else if (code === 11 && scram) {
-      const serverFirst = m.body.toString('utf8', 4);
-      const attrs = Object.fromEntries(
-        serverFirst.split(',').map((kv) => [kv.slice(0, 1), kv.slice(2)]),
-      );
-      const r = attrs.r ?? '';
-      if (!r.startsWith(scram.nonce)) {
+      const final = scramFinal(scram.start, m.body.toString('utf8', 4), need(10));
+      if (!final) {
         throw new LooptapError(
           'LOGIN_FAILED',
           `replay connection ${conn}: bad SCRAM nonce from the target`,
         );
       }
-      const salted = pbkdf2Sync(
-        need(10).normalize('NFKC'),
-        Buffer.from(attrs.s ?? '', 'base64'),
-        Number(attrs.i),
-        32,
-        'sha256',
-      );
-      const clientKey = createHmac('sha256', salted).update('Client Key').digest();
-      const storedKey = createHash('sha256').update(clientKey).digest();
-      const withoutProof = `c=biws,r=${r}`;
-      const authMessage = `${scram.bare},${serverFirst},${withoutProof}`;
-      const signature = createHmac('sha256', storedKey).update(authMessage).digest();
-      const proof = Buffer.from(clientKey.map((b, i) => b ^ signature[i]!));
-      const serverKey = createHmac('sha256', salted).update('Server Key').digest();
-      scram.serverSignature = createHmac('sha256', serverKey).update(authMessage).digest();
-      wire.write(typed('p', Buffer.from(`${withoutProof},p=${proof.toString('base64')}`)));
+      scram.serverSignature = final.serverSignature;
+      wire.write(final.message);
     } else {
       throw new LooptapError(
         'LOGIN_FAILED',

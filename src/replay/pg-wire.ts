@@ -1,12 +1,14 @@
-// PostgreSQL framing for replay (https://www.postgresql.org/docs/current/protocol-message-formats.html):
-// the client stream as raw frontend messages (so that they are resent byte for byte), the
-// server stream as typed backend messages, and the per-request result summary we compare.
+// PostgreSQL messages for replay, framed by the decoder's own Framer (one framer, one set of
+// constants): the client stream as raw frontend messages (so that they are resent byte for
+// byte), the server stream as typed backend messages, and the per-request result summary.
 
 import { createHash } from 'node:crypto';
 
-export const SSL_REQUEST = 80877103;
-export const GSSENC_REQUEST = 80877104;
-export const CANCEL_REQUEST = 80877102;
+import { GSSENC_REQUEST, MAX_TYPED, SSL_REQUEST } from '../decoders/postgres/codes.js';
+import { Framer } from '../decoders/postgres/framing.js';
+
+// one set of protocol constants: the decoder's
+export { CANCEL_REQUEST, GSSENC_REQUEST, SSL_REQUEST } from '../decoders/postgres/codes.js';
 
 export interface FrontMessage {
   /** type letter, or '' for the untyped startup-phase messages */
@@ -24,32 +26,24 @@ export interface BackMessage {
   body: Buffer;
 }
 
-/** Splits the client bytes; stops at a cut-off message (the capture ended inside it). */
+/** Splits the client bytes with the decoder's framer; stops at a cut-off message (the capture
+ * ended inside it) or at bytes the decoder would not frame either. */
 export function frontMessages(b: Buffer): { messages: FrontMessage[]; rest: number } {
   const messages: FrontMessage[] = [];
+  const f = new Framer('client', 'untyped', MAX_TYPED);
+  f.push(b, 0);
   let pos = 0;
-  let startup = true;
-  while (pos < b.length) {
-    if (startup) {
-      if (b.length - pos < 8) break;
-      const len = b.readInt32BE(pos);
-      if (len < 8 || pos + len > b.length) break;
-      const code = b.readInt32BE(pos + 4);
-      messages.push({ type: '', raw: b.subarray(pos, pos + len), at: pos, code });
-      pos += len;
+  for (let ev = f.next(); ev && ev.kind !== 'error'; ev = f.next()) {
+    if (ev.kind !== 'frame') continue;
+    const { frame } = ev;
+    const end = frame.bodyStart + frame.len;
+    const raw = b.subarray(frame.start, end);
+    if (frame.type === 0) {
+      messages.push({ type: '', raw, at: frame.start, code: frame.code });
       // after SSLRequest/GSSENCRequest answered 'N' the client sends its StartupMessage
-      if (code !== SSL_REQUEST && code !== GSSENC_REQUEST) startup = false;
-      continue;
-    }
-    if (b.length - pos < 5) break;
-    const len = b.readInt32BE(pos + 1);
-    if (len < 4 || pos + 1 + len > b.length) break;
-    messages.push({
-      type: String.fromCharCode(b[pos]!),
-      raw: b.subarray(pos, pos + 1 + len),
-      at: pos,
-    });
-    pos += 1 + len;
+      if (frame.code !== SSL_REQUEST && frame.code !== GSSENC_REQUEST) f.mode = 'typed';
+    } else messages.push({ type: String.fromCharCode(frame.type), raw, at: frame.start });
+    pos = end;
   }
   return { messages, rest: b.length - pos };
 }
@@ -71,17 +65,20 @@ export function backMessages(b: Buffer, singleBytes: number): BackMessage[] {
   return out;
 }
 
+/** One backend message at `pos`, framed by the decoder's framer (same length and type rules);
+ * undefined while it is incomplete or when the bytes are not a backend message. */
 export function nextBack(
   b: Buffer,
   pos: number,
 ): { message: BackMessage; end: number } | undefined {
-  if (b.length - pos < 5) return undefined;
-  const len = b.readInt32BE(pos + 1);
-  if (len < 4 || pos + 1 + len > b.length) return undefined;
-  return {
-    message: { type: String.fromCharCode(b[pos]!), body: b.subarray(pos + 5, pos + 1 + len) },
-    end: pos + 1 + len,
-  };
+  const f = new Framer('server', 'typed', MAX_TYPED);
+  f.push(pos === 0 ? b : b.subarray(pos), 0);
+  const head = f.next();
+  if (head?.kind !== 'head') return undefined;
+  const ev = f.next();
+  if (ev?.kind !== 'frame') return undefined;
+  const type = String.fromCharCode(ev.frame.type);
+  return { message: { type, body: ev.body }, end: pos + ev.frame.bodyStart + ev.frame.len };
 }
 
 export function startupParams(raw: Buffer): Record<string, string> {
@@ -96,24 +93,6 @@ export function startupParams(raw: Buffer): Record<string, string> {
     pos = v + 1;
   }
   return params;
-}
-
-export function startupMessage(params: Record<string, string>): Buffer {
-  const parts = [Buffer.alloc(8)];
-  for (const [k, v] of Object.entries(params)) parts.push(Buffer.from(`${k}\0${v}\0`, 'utf8'));
-  parts.push(Buffer.from([0]));
-  const out = Buffer.concat(parts);
-  out.writeInt32BE(out.length, 0);
-  out.writeInt32BE(196608, 4); // protocol 3.0
-  return out;
-}
-
-export function typed(type: string, body: Buffer): Buffer {
-  const out = Buffer.alloc(5 + body.length);
-  out.write(type, 0, 'latin1');
-  out.writeInt32BE(4 + body.length, 1);
-  body.copy(out, 5);
-  return out;
 }
 
 /** ErrorResponse/NoticeResponse fields by their code letter ('C' SQLSTATE, 'M' message) */

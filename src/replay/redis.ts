@@ -1,17 +1,21 @@
 // Redis replay: the recorded commands, one at a time, each answer compared with the recorded
-// reply. AUTH (and HELLO ... AUTH) are resent with the password from --password or
-// REDISCLI_AUTH, never with the capture's masked bytes. Replies that are different on every run
-// (INFO, TIME, CLIENT ID, ...) are sent but not compared.
+// reply. Both sides are read with the decoder's framers (redis-commands.ts, resp.ts). A command
+// whose secret the capture masked (AUTH, HELLO AUTH, CONFIG SET requirepass, ACL SETUSER >pw,
+// MIGRATE AUTH, ...) is never resent with the mask: it gets the value from --secret (or
+// --password / REDISCLI_AUTH for logins), or it is listed in Plan.redacted and replay refuses
+// to start. Replies that are different on every run (INFO, TIME, CLIENT ID, ...) are sent but
+// not compared.
 
 import type { Session } from './load.js';
-import { chunkAt, chunksIn, sideBytes } from './load.js';
-import type { Comparison, Plan, ReplaySettings } from './types.js';
+import { sideBytes } from './load.js';
+import type { Comparison, Plan, RedactedRequest, ReplaySettings } from './types.js';
 import { Wire } from './wire.js';
-import { parseResp, type Resp } from './resp.js';
+import { RespStream, type Reply } from './resp.js';
 import { valueDiff } from './diff.js';
 import { sleepUntil } from './pacing.js';
-import { CaptureReadError } from '../capture/reader.js';
 import { cutOff } from './tcp-turns.js';
+import { recordedCommands, type RecordedCommand } from './redis-commands.js';
+import { configGetSecret } from '../decoders/redis/secrets.js';
 
 // COMMAND (DOCS) describes the server, and its subcommand tables come in hash order
 const VOLATILE = new Set([
@@ -32,106 +36,124 @@ const VOLATILE = new Set([
 /** HELLO's map names the server and the connection: only the protocol version is compared */
 const HELLO_IGNORE = ['$.server', '$.version', '$.id', '$.mode', '$.role', '$.modules'];
 
-interface Command {
-  args: string[];
-  raw: Buffer;
-  time: number;
-  recorded?: Resp;
-}
-
-function encode(args: string[]): Buffer {
-  return Buffer.from(
-    `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join(''),
-  );
-}
-
-export function redisPlan(s: Session, file: string, settings: ReplaySettings): Plan {
-  const client = sideBytes(s, 'client');
-  const server = sideBytes(s, 'server');
-  const commands: Command[] = [];
-  let pos = 0;
-  while (pos < client.length) {
-    const p = parseResp(client, pos);
-    if (!p) break; // cut off mid-command: the rest was never complete
-    let raw = client.subarray(pos, p.end);
-    const args = p.args ?? [];
-    const verb = (args[0] ?? '').toUpperCase();
-    const masked = chunksIn(s, 'client', pos, p.end).some((c) => c.redacted > 0);
-    const secret =
-      verb === 'AUTH' || (verb === 'HELLO' && args.some((a) => a.toUpperCase() === 'AUTH'));
-    if (secret && (masked || settings.passwords.redis !== undefined)) {
-      if (settings.passwords.redis === undefined) {
-        throw new CaptureReadError(
-          file,
-          chunkAt(s, 'client', pos)?.line ?? s.line,
-          `connection ${s.conn} sends ${verb} with a password the capture redacted: set REDISCLI_AUTH or pass --password; nothing was sent`,
-        );
-      }
-      const a = [...args];
-      if (verb === 'AUTH') a[a.length - 1] = settings.passwords.redis;
-      else {
-        const i = a.findIndex((x) => x.toUpperCase() === 'AUTH');
-        if (settings.user) a[i + 1] = settings.user;
-        a[i + 2] = settings.passwords.redis;
-      }
-      if (verb === 'AUTH' && a.length === 3 && settings.user) a[1] = settings.user;
-      raw = encode(a);
+export function redisPlan(s: Session, _file: string, settings: ReplaySettings): Plan {
+  const commands = recordedCommands(s, settings);
+  const recorded = recordedReplies(sideBytes(s, 'server'), commands);
+  const redacted: RedactedRequest[] = [];
+  commands.forEach((c, i) => {
+    if (c.missing.length) {
+      redacted.push({ conn: s.conn, index: i + 1, request: c.text, hint: hintFor(c.missing) });
     }
-    commands.push({ args, raw, time: chunkAt(s, 'client', pos)?.time ?? s.start });
-    pos = p.end;
-  }
-  let at = 0;
-  for (const c of commands) {
-    const p = parseResp(server, at);
-    if (!p) break;
-    c.recorded = p.value;
-    at = p.end;
-  }
+  });
   return {
     conn: s.conn,
     kind: 'redis',
     start: s.start,
+    redacted,
+    skipsRedacted: true,
+    requests: commands.length - (settings.skipRedacted ? redacted.length : 0),
     async run(settings: ReplaySettings, onCompare: (c: Comparison) => void) {
       const wire = await Wire.connect(settings.host, settings.port, settings.timeoutMs);
+      const stream = new RespStream();
       const t0 = Date.now();
       try {
         for (let i = 0; i < commands.length; i++) {
           const c = commands[i]!;
+          if (c.missing.length) continue; // only with --skip-redacted: the engine refuses otherwise
           if (settings.pace === 'recorded') await sleepUntil(t0 + (c.time - s.start));
-          wire.write(c.raw);
-          await wire.until((p) => parseResp(p, 0) !== undefined, settings.timeoutMs);
-          const p = parseResp(wire.pending, 0);
-          if (p) wire.take(p.end);
-          const replayed = p ? p.value : null;
-          const verb = (c.args[0] ?? '').toUpperCase();
-          const secret = verb === 'AUTH' || verb === 'HELLO';
-          const cmp: Comparison = {
-            conn: s.conn,
-            index: i + 1,
-            kind: 'redis',
-            request: secret ? `${verb} [redacted]` : c.args.join(' ').slice(0, 80),
-            same: true,
-            diffs: [],
-            recorded: c.recorded ?? null,
-            replayed: p ? replayed : { error: 'no answer' },
-          };
-          if (c.recorded === undefined) {
-            cmp.note = cutOff(s)
-              ? 'the capture cut this connection off before the answer'
-              : 'no recorded answer';
-          } else if (VOLATILE.has(verb)) {
-            cmp.note = 'answer differs on every run: not compared';
-          } else {
-            cmp.diffs = p
-              ? valueDiff(c.recorded, replayed, verb === 'HELLO' ? HELLO_IGNORE : [])
-              : ['no answer from the target'];
-            cmp.same = cmp.diffs.length === 0;
-          }
-          onCompare(cmp);
+          stream.secretChild = isConfigGet(c) ? configGetSecret : undefined;
+          wire.write(c.bytes);
+          let got: Reply | undefined;
+          await wire.until((p) => {
+            stream.feed(Buffer.from(wire.take(p.length)));
+            for (got = stream.next(); got?.push; got = stream.next());
+            return got !== undefined || stream.failed !== undefined;
+          }, settings.timeoutMs);
+          onCompare(compare(s, i, c, recorded[i], got, stream.failed));
         }
       } finally {
         wire.close();
       }
     },
   };
+}
+
+function isConfigGet(c: RecordedCommand): boolean {
+  return c.verb === 'CONFIG' && (c.cmd.args[1] ?? '').toLowerCase() === 'get';
+}
+
+/** the recorded reply of each command, in order (pushes are not replies) */
+function recordedReplies(server: Buffer, commands: RecordedCommand[]): Array<Reply | undefined> {
+  const stream = new RespStream();
+  stream.feed(server);
+  return commands.map((c) => {
+    stream.secretChild = isConfigGet(c) ? configGetSecret : undefined;
+    let r = stream.next();
+    while (r?.push) r = stream.next();
+    return r;
+  });
+}
+
+function compare(
+  s: Session,
+  i: number,
+  c: RecordedCommand,
+  recorded: Reply | undefined,
+  replayed: Reply | undefined,
+  failed: string | undefined,
+): Comparison {
+  const cmp: Comparison = {
+    conn: s.conn,
+    index: i + 1,
+    kind: 'redis',
+    request: c.text,
+    same: true,
+    diffs: [],
+    recorded: recorded ? recorded.value : null,
+    replayed: replayed ? replayed.value : { error: 'no answer' },
+  };
+  if (recorded === undefined) {
+    cmp.note = cutOff(s)
+      ? 'the capture cut this connection off before the answer'
+      : 'no recorded answer';
+  } else if (VOLATILE.has(c.verb)) {
+    cmp.note = 'answer differs on every run: not compared';
+  } else if (!replayed) {
+    cmp.diffs = [
+      failed ? `the target's answer is not RESP (${failed})` : 'no answer from the target',
+    ];
+  } else {
+    const ignore = c.verb === 'HELLO' ? HELLO_IGNORE : [];
+    cmp.diffs = valueDiff(recorded.value, replayed.value, ignore, '$', [], showValue);
+    if (cmp.diffs.length === 0 && recorded.digest !== replayed.digest) {
+      // both were cut at the same place: the bytes past the cut decide
+      cmp.diffs = [
+        `reply bytes past the first ones differ (digest ${recorded.digest ?? 'none'} -> ${replayed.digest ?? 'none'})`,
+      ];
+    }
+  }
+  cmp.same = cmp.diffs.length === 0;
+  return cmp;
+}
+
+/** strings as the decoder shows them (binary already \xHH): quoted once, not JSON-escaped again */
+function showValue(v: unknown): string {
+  if (typeof v !== 'string') return v === undefined ? 'absent' : cut(JSON.stringify(v));
+  return cut('"' + v.replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r') + '"');
+}
+
+const cut = (s: string): string => (s.length > 80 ? s.slice(0, 80) + '…' : s);
+
+function hintFor(missing: string[]): string {
+  return missing
+    .map((n) =>
+      n === 'redis.password'
+        ? 'set REDISCLI_AUTH, pass --password or --secret redis.password=VALUE'
+        : n === 'redis.user'
+          ? 'pass --user or --secret redis.user=NAME (inline AUTH masks the user too)'
+          : n.startsWith('(')
+            ? `${n}: leave it out with --skip-redacted`
+            : `--secret ${n}=VALUE`,
+    )
+    .join('; ');
 }

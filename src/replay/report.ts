@@ -13,12 +13,15 @@ export interface Summary {
   same: number;
   different: number;
   skipped: Array<{ conn: number; why: string }>;
+  /** requests --skip-redacted left out */
+  leftOut: number;
 }
 
 export function summarize(
   comparisons: Comparison[],
   connections: number,
   skipped: Summary['skipped'],
+  leftOut = 0,
 ): Summary {
   const different = comparisons.filter((c) => !c.same).length;
   return {
@@ -27,12 +30,15 @@ export function summarize(
     same: comparisons.length - different,
     different,
     skipped,
+    leftOut,
   };
 }
 
 export function summaryLine(s: Summary): string {
   const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
-  const skipped = s.skipped.length ? `; skipped ${plural(s.skipped.length, 'connection')}` : '';
+  const skipped =
+    (s.skipped.length ? `; skipped ${plural(s.skipped.length, 'connection')}` : '') +
+    (s.leftOut ? `; left out ${plural(s.leftOut, 'redacted request')}` : '');
   return `replayed ${plural(s.connections, 'connection')}, ${plural(s.requests, 'request')}: ${s.same} same, ${s.different} different${skipped}`;
 }
 

@@ -1,85 +1,61 @@
-// A small RESP2/RESP3 reader for replay (https://redis.io/docs/latest/develop/reference/protocol-spec/):
-// one value from a buffer, or undefined while it is incomplete. Values come back JSON-safe for
-// comparison: errors as {error}, maps as objects, blobs as UTF-8 text.
+// Redis answers for replay, read with the decoder's own RESP reader (one parser for the relay
+// and for replay): bytes go in as they come, whole top-level values come out with the exact
+// bytes they took, so that a value the reader had to cut (past its caps) is still compared in
+// full by digest.
 
-export type Resp =
-  null | boolean | number | string | Resp[] | { [k: string]: Resp } | { error: string };
+import { createHash } from 'node:crypto';
+import { ByteQueue } from '../decoders/byte-queue.js';
+import { RespReader, type RespNode, type SecretChild } from '../decoders/redis/resp.js';
+import { replyJson } from '../decoders/redis/format.js';
 
-export interface Parsed {
-  value: Resp;
-  end: number;
-  /** the command's arguments when the value is a client command (array of bulk strings) */
-  args?: string[];
+/** bytes of one value kept for display and comparison; the rest is compared by digest */
+const KEEP = 1024 * 1024;
+
+export interface Reply {
+  node: RespNode;
+  /** the comparable form (decoder's replyJson: errors {error}, maps objects, binary \xHH) */
+  value: unknown;
+  /** sha256 of the value's bytes when the reader cut it, else undefined */
+  digest?: string;
+  push: boolean;
 }
 
-const MAX_DEPTH = 64;
+export class RespStream {
+  private readonly q = new ByteQueue();
+  private readonly reader: RespReader;
+  /** bytes fed since `base` (the start of the value being read) */
+  private raw: Buffer[] = [];
+  private base = 0;
+  failed: string | undefined;
 
-export function parseResp(b: Buffer, pos: number, depth = 0): Parsed | undefined {
-  if (pos >= b.length || depth > MAX_DEPTH) return undefined;
-  const lineEnd = b.indexOf('\r\n', pos);
-  if (lineEnd === -1) return undefined;
-  const type = String.fromCharCode(b[pos]!);
-  const line = b.toString('utf8', pos + 1, lineEnd);
-  const next = lineEnd + 2;
-  switch (type) {
-    case '+':
-      return { value: line, end: next };
-    case '-':
-      return { value: { error: line }, end: next };
-    case ':':
-      return { value: Number(line), end: next };
-    case ',':
-      return { value: Number(line), end: next };
-    case '(':
-      return { value: line, end: next };
-    case '#':
-      return { value: line === 't', end: next };
-    case '_':
-      return { value: null, end: next };
-    case '$':
-    case '=':
-    case '!': {
-      const n = Number(line);
-      if (n < 0) return { value: null, end: next };
-      if (next + n + 2 > b.length) return undefined;
-      // '=' verbatim strings start with a 3-letter format and a colon
-      const text = b.toString('utf8', type === '=' ? next + 4 : next, next + n);
-      return { value: type === '!' ? { error: text } : text, end: next + n + 2 };
-    }
-    case '*':
-    case '~':
-    case '>':
-    case '%':
-    case '|': {
-      const n = Number(line);
-      if (n < 0) return { value: null, end: next };
-      const count = type === '%' || type === '|' ? n * 2 : n;
-      const items: Resp[] = [];
-      let at = next;
-      for (let i = 0; i < count; i++) {
-        const p = parseResp(b, at, depth + 1);
-        if (!p) return undefined;
-        items.push(p.value);
-        at = p.end;
-      }
-      if (type === '|') {
-        // attributes come before the reply they describe: skip them
-        const p = parseResp(b, at, depth + 1);
-        return p && { value: p.value, end: p.end };
-      }
-      if (type === '%') {
-        const obj: { [k: string]: Resp } = {};
-        for (let i = 0; i < items.length; i += 2)
-          obj[typeof items[i] === 'string' ? (items[i] as string) : JSON.stringify(items[i])] =
-            items[i + 1]!;
-        return { value: obj, end: at };
-      }
-      const args = items.every((x) => typeof x === 'string') ? items : undefined;
-      return { value: items, end: at, args };
-    }
-    default: {
-      // an inline command: words on one line
-      return { value: line, end: next, args: b.toString('utf8', pos, lineEnd).trim().split(/\s+/) };
-    }
+  constructor() {
+    this.reader = new RespReader(this.q, KEEP, () => {});
+  }
+
+  /** decides which bulk children are secrets for the next value (CONFIG GET replies) */
+  set secretChild(f: SecretChild | undefined) {
+    this.reader.secretChild = f;
+  }
+
+  feed(b: Buffer): void {
+    if (b.length === 0) return;
+    this.q.push(b);
+    this.raw.push(b);
+  }
+
+  /** the next whole value, or undefined until more bytes come (or the stream is not RESP) */
+  next(): Reply | undefined {
+    const node = this.reader.next();
+    this.failed = this.reader.failed;
+    if (!node) return undefined;
+    const end = this.q.offset;
+    const cut = this.reader.lastCut;
+    const all = this.raw.length === 1 ? this.raw[0]! : Buffer.concat(this.raw);
+    const bytes = all.subarray(0, end - this.base);
+    this.raw = all.length > bytes.length ? [all.subarray(bytes.length)] : [];
+    this.base = end;
+    const reply: Reply = { node, value: replyJson(node), push: node.k === '>' };
+    if (cut) reply.digest = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+    return reply;
   }
 }

@@ -1,15 +1,30 @@
 // Which recorded connections to replay: --conn N (repeatable), --protocol NAME ('tcp' for
 // connections no decoder recognised), --since/--until (connections opened in that time range;
-// ISO dates, epoch ms, or +SECONDS from the capture's start).
+// ISO dates, epoch ms, or +SECONDS from the capture's start), --filter EXPR (connections with at
+// least one exchange the filter language matches: a connection is resent whole or not at all,
+// since its later requests depend on the earlier ones).
 
 import type { Capture, Session } from './load.js';
 import { usageError } from '../util/errors.js';
+import { FilterError, parseFilter, type Filter } from '../filter/index.js';
 
 export interface Selection {
   conn?: number[];
   protocol?: string;
   since?: string;
   until?: string;
+  filter?: string;
+}
+
+function filterOf(expr: string): Filter {
+  try {
+    return parseFilter(expr);
+  } catch (err) {
+    if (err instanceof FilterError) {
+      throw usageError('BAD_FILTER', `--filter "${expr}": ${err.message}; see docs/filter.md`);
+    }
+    throw err;
+  }
 }
 
 export function parseTime(text: string, captureStart: number, flag: string): number {
@@ -27,6 +42,8 @@ export function parseTime(text: string, captureStart: number, flag: string): num
 }
 
 export function select(capture: Capture, sel: Selection): Session[] {
+  // a bad expression is a usage error even when another selector already selected nothing
+  const filter = sel.filter !== undefined ? filterOf(sel.filter) : undefined;
   let out = [...capture.sessions.values()].sort((a, b) => a.start - b.start || a.conn - b.conn);
   if (sel.conn && sel.conn.length) {
     const missing = sel.conn.filter((c) => !capture.sessions.has(c));
@@ -48,10 +65,21 @@ export function select(capture: Capture, sel: Selection): Session[] {
     const t = parseTime(sel.until, capture.start, 'until');
     out = out.filter((s) => s.start <= t);
   }
+  const before = out.length;
+  if (filter) out = out.filter((s) => s.exchanges.some((x) => filter.match(x)));
   if (out.length === 0) {
+    const anyExchange = [...capture.sessions.values()].some((s) => s.exchanges.length > 0);
+    const why =
+      filter && before > 0
+        ? anyExchange
+          ? ` with an exchange that matches --filter "${filter.source}"`
+          : ` with exchanges for --filter to match (a capture from looptap 0.1 has none: select with --conn or --protocol)`
+        : sel.conn || sel.protocol || sel.since || sel.until
+          ? ' that matches --conn/--protocol/--since/--until'
+          : '';
     throw usageError(
       'NOTHING_SELECTED',
-      `nothing to replay: ${capture.file} has no connection${sel.conn || sel.protocol || sel.since || sel.until ? ' that matches --conn/--protocol/--since/--until' : ''}`,
+      `nothing to replay: ${capture.file} has no connection${why}`,
     );
   }
   return out;

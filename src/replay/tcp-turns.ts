@@ -6,7 +6,7 @@
 //   client c1 c2 | server s1 | client c3 | server s2 s3   ──▶   [c1c2 → s1] [c3 → s2s3]
 
 import type { Session } from './load.js';
-import type { Comparison, Plan, ReplaySettings } from './types.js';
+import type { Comparison, Plan, RedactedRequest, ReplaySettings } from './types.js';
 import { Wire } from './wire.js';
 import { bytesDiff, preview } from './diff.js';
 import { sleepUntil } from './pacing.js';
@@ -16,6 +16,8 @@ export interface Turn {
   expect: Buffer;
   /** capture time of the turn's first client byte */
   time: number;
+  /** client bytes of this turn that redaction masked: the turn cannot be resent as captured */
+  redacted: number;
 }
 
 export function turnsOf(s: Session): Turn[] {
@@ -23,18 +25,21 @@ export function turnsOf(s: Session): Turn[] {
   let send: Buffer[] = [];
   let expect: Buffer[] = [];
   let time = s.start;
+  let redacted = 0;
   const flush = (): void => {
     if (send.length || expect.length) {
-      turns.push({ send: Buffer.concat(send), expect: Buffer.concat(expect), time });
+      turns.push({ send: Buffer.concat(send), expect: Buffer.concat(expect), time, redacted });
     }
     send = [];
     expect = [];
+    redacted = 0;
   };
   for (const c of s.chunks) {
     if (c.from === 'client') {
       if (expect.length) flush();
       if (send.length === 0) time = c.time;
       send.push(c.bytes);
+      redacted += c.redacted;
     } else {
       expect.push(c.bytes);
     }
@@ -48,12 +53,31 @@ export function cutOff(s: Session): boolean {
   return s.closed === undefined || s.closed.endsWith('_reset') || s.closed === 'shutdown';
 }
 
-export function tcpPlan(s: Session): Plan {
+const turnText = (turn: Turn, i: number): string =>
+  `turn ${i + 1}: ${turn.send.length ? preview(turn.send, 30) : '(server first)'} (${turn.send.length} bytes)`;
+
+export function tcpPlan(s: Session, settings?: ReplaySettings): Plan {
   const turns = turnsOf(s);
+  // raw bytes have no names to fill a value into: a masked turn can only be left out
+  const redacted: RedactedRequest[] = turns.flatMap((turn, i) =>
+    turn.redacted > 0
+      ? [
+          {
+            conn: s.conn,
+            index: i + 1,
+            request: `${turnText(turn, i)}, ${turn.redacted} bytes redacted`,
+            hint: 'raw bytes cannot be filled in: leave the turn out with --skip-redacted, or the connection with --conn',
+          },
+        ]
+      : [],
+  );
   return {
     conn: s.conn,
     kind: 'tcp',
     start: s.start,
+    redacted,
+    skipsRedacted: true,
+    requests: turns.length - (settings?.skipRedacted ? redacted.length : 0),
     async run(settings: ReplaySettings, onCompare: (c: Comparison) => void) {
       const wire = await Wire.connect(settings.host, settings.port, settings.timeoutMs);
       const t0 = Date.now();
@@ -61,6 +85,7 @@ export function tcpPlan(s: Session): Plan {
         for (let i = 0; i < turns.length; i++) {
           const turn = turns[i]!;
           const last = i === turns.length - 1;
+          if (turn.redacted > 0) continue; // only with --skip-redacted: the engine refuses otherwise
           if (settings.pace === 'recorded') await sleepUntil(t0 + (turn.time - s.start));
           wire.write(turn.send);
           if (last && s.ended.client) wire.end();
@@ -82,7 +107,7 @@ export function tcpPlan(s: Session): Plan {
             conn: s.conn,
             index: i + 1,
             kind: 'tcp',
-            request: `turn ${i + 1}: ${turn.send.length ? preview(turn.send, 30) : '(server first)'} (${turn.send.length} bytes)`,
+            request: turnText(turn, i),
             same,
             diffs: same ? [] : bytesDiff('answer bytes', turn.expect, got),
             recorded: { bytes: turn.expect.length, data: turn.expect.toString('base64') },

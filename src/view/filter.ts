@@ -1,16 +1,16 @@
-// Which events `looptap view` shows (docs/long-runs.md): --route, --conn, --protocol, --from and
-// --grep narrow a long capture down. Filters combine with AND. Connection ids repeat across
-// routes, so a connection is known by route and id together.
+// Which events `looptap view` shows (docs/long-runs.md): --route, --conn, --protocol and --from
+// narrow a long capture down (--grep is grep.ts, --filter the filter language). Filters combine
+// with AND. Connection ids repeat across routes, so a connection is known by route and id
+// together.
 
 import type { CaptureEvent, From } from '../events.js';
+import type { Filter } from '../filter/index.js';
 
 export interface ViewFilter {
   routes?: Set<string>;
   conns?: Set<number>;
   protocol?: string;
   from?: From;
-  /** lower case */
-  grep?: string;
   /** connections (route#conn) that carried `protocol`; filled while reading */
   protoConns: Set<string>;
 }
@@ -26,20 +26,16 @@ export function keepEvent(e: CaptureEvent, f: ViewFilter): boolean {
   if (f.from && from !== undefined && from !== f.from) return false;
   if (f.protocol) {
     const key = `${e.route ?? ''}#${conn ?? ''}`;
-    if (e.type === 'message') {
+    if (e.type === 'message' || e.type === 'exchange') {
       if (e.protocol !== f.protocol) return false;
       f.protoConns.add(key);
     } else if (conn === undefined || !f.protoConns.has(key) || e.type === 'data') return false;
   }
-  if (f.grep !== undefined) return e.type === 'message' && matches(e.fields, f.grep);
   return true;
 }
 
-function matches(fields: Record<string, unknown>, needle: string): boolean {
-  for (const k of ['summary', 'sql', 'url', 'command']) {
-    const v = fields[k];
-    const text = Array.isArray(v) ? v.map(String).join(' ') : typeof v === 'string' ? v : '';
-    if (text.toLowerCase().includes(needle)) return true;
-  }
-  return false;
+/** with --filter and --json: the matching exchanges, plus what says where and what went wrong */
+export function jsonKept(e: CaptureEvent, f: Filter): boolean {
+  if (e.type === 'exchange') return f.match(e);
+  return e.type === 'listening' || e.type === 'error';
 }

@@ -8,10 +8,20 @@
 //
 // Used live and by `looptap view`, so both show the same thing. Once a connection has decoded
 // messages, its raw chunk lines are left out (they would repeat the messages in hex) unless
-// showData is set.
+// showData is set, or the decoder lost track (DECODE_FALLBACK, DECODE_BUG): from then on every chunk of both
+// directions is shown raw, so nothing the decoder could not read goes missing.
+//
+// Exchanges (one request and its answer) are the default view (docs/exchanges.md): frame lines
+// (message events) of a protocol are hidden once that protocol has produced an exchange in this
+// run, unless `frames` is set. Before that (a v0.1 capture, a decoder without exchanges) frames
+// are all there is, and they are shown.
 
-import type { CaptureEvent, From } from '../events.js';
+import type { CaptureEvent, From, ProtocolName } from '../events.js';
+import type { Filter } from '../filter/index.js';
 import { escapeText, preview } from './preview.js';
+import { exchangeText, fmtMs, rowLines } from './exchange-line.js';
+
+export { fmtMs };
 
 export interface FormatOptions {
   color: boolean;
@@ -21,7 +31,15 @@ export interface FormatOptions {
   showData: boolean;
   /** the longest a decoded summary may be on screen */
   width: number;
+  /** show frame (message) lines even where exchanges are shown (--frames) */
+  frames?: boolean;
+  /** result rows shown under an exchange line (--rows; default 3, 0 hides them) */
+  rows?: number;
+  /** only exchanges that match; connection, chunk and frame lines are left out (--filter) */
+  filter?: Filter;
 }
+
+export const DEFAULT_ROWS = 3;
 
 const C = {
   reset: '\x1b[0m',
@@ -35,8 +53,15 @@ const C = {
 
 export class Formatter {
   private decoded = new Set<string>();
+  /** connections whose decoder fell back to raw: all their later chunks are shown */
+  private fellBack = new Set<string>();
+  /** protocols that produced exchanges in this run: their frames are hidden */
+  private exchanging = new Set<ProtocolName>();
+  private readonly filtering: boolean;
 
-  constructor(private readonly o: FormatOptions) {}
+  constructor(private readonly o: FormatOptions) {
+    this.filtering = o.filter !== undefined && o.filter.source.trim() !== '';
+  }
 
   /** the line for an event, without newline; undefined when the event is not shown */
   format(e: CaptureEvent): string | undefined {
@@ -54,9 +79,15 @@ export class Formatter {
         // the announcement is the first line and tools read it, so it carries no time prefix
         return `${route}listening on ${e.listen} -> ${e.target} (${e.mode}, decode ${e.decode})`;
       case 'open':
+        if (this.filtering) return undefined;
         return `${t} ${route}${id(e.conn)} open ${e.client} -> ${e.target}`;
       case 'data':
-        if (!this.o.showData && (e.protocol !== undefined || this.decoded.has(key(e.conn)))) {
+        if (this.filtering) return undefined;
+        if (
+          !this.o.showData &&
+          !this.fellBack.has(key(e.conn)) &&
+          (e.protocol !== undefined || this.decoded.has(key(e.conn)))
+        ) {
           return undefined;
         }
         return `${t} ${route}${id(e.conn)} ${arrow(e.from)} ${e.len} B ${preview(e.bytes, this.o.preview)}${
@@ -64,6 +95,7 @@ export class Formatter {
         }`;
       case 'message': {
         this.decoded.add(key(e.conn));
+        if (this.filtering || (!this.o.frames && this.exchanging.has(e.protocol))) return undefined;
         const raw = typeof e.fields.summary === 'string' ? e.fields.summary : '';
         // "Sync Sync" says nothing twice: a summary that only repeats the name is left out
         const summary = raw === e.name ? '' : raw;
@@ -73,12 +105,31 @@ export class Formatter {
         const proto = e.from === 'client' ? `${e.protocol} ` : '';
         return `${t} ${route}${id(e.conn)} ${arrow(e.from)} ${proto}${name}${text ? ' ' + text : ''}${lat}`;
       }
+      case 'exchange': {
+        this.exchanging.add(e.protocol);
+        if (this.o.filter && !this.o.filter.match(e)) return undefined;
+        const p = {
+          red: (s: string) => paint(C.red, s),
+          yellow: (s: string) => paint(C.yellow, s),
+          dim: (s: string) => paint(C.dim, s),
+        };
+        const line = `${t} ${route}${id(e.conn)} ${exchangeText(e, this.o.width, p)}`;
+        const rows = rowLines(e, this.o.rows ?? DEFAULT_ROWS, this.o.width + 20, p.dim);
+        return rows.length ? line + '\n' + rows.join('\n') : line;
+      }
       case 'end':
+        if (this.filtering) return undefined;
         return `${t} ${route}${id(e.conn)} ${arrow(e.from)} FIN (${e.from} ends sending)`;
       case 'close':
         this.decoded.delete(key(e.conn));
+        this.fellBack.delete(key(e.conn));
+        if (this.filtering) return undefined;
         return `${t} ${route}${id(e.conn)} close ${e.reason} (client ${e.bytes.client} B, server ${e.bytes.server} B, ${fmtMs(e.ms)})`;
       case 'error':
+        // a decoder that gave up (DECODE_FALLBACK) or broke (DECODE_BUG): raw from here on
+        if ((e.code === 'DECODE_FALLBACK' || e.code === 'DECODE_BUG') && e.conn !== undefined) {
+          this.fellBack.add(key(e.conn));
+        }
         return `${t} ${route}${e.conn !== undefined ? id(e.conn) + ' ' : ''}${paint(C.red, 'error')} ${escapeText(e.message)}`;
       case 'gap':
         return `${t} ${route}${id(e.conn)} ${arrow(e.from)} ${paint(C.yellow, `gap of ${e.len} B at ${e.offset}: ${e.reason}`)}`;
@@ -88,16 +139,10 @@ export class Formatter {
   }
 }
 
-function clock(ms: number): string {
+export function clock(ms: number): string {
   const d = new Date(ms);
   const p = (n: number, w = 2): string => String(n).padStart(w, '0');
   return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
-}
-
-export function fmtMs(ms: number): string {
-  if (ms < 1) return `${ms.toFixed(2)} ms`;
-  if (ms < 1000) return `${ms.toFixed(1)} ms`;
-  return `${(ms / 1000).toFixed(2)} s`;
 }
 
 function cut(s: string, width: number): string {

@@ -55,21 +55,25 @@ t.test('D1 a new capture is 0600 under umask 000', async (t) => {
   t.match(readFileSync(file, 'utf8').split('\n')[0], /"type":"header"/);
 });
 
-t.test('D1 an existing 0644 capture file is made 0600 (and truncated)', async (t) => {
-  const file = join(tmp(t), 'old.jsonl');
-  writeFileSync(file, 'old content\n', { mode: 0o644 });
-  t.equal(mode(file).toString(8), '644');
-  const lt = await spawnLooptap(t, [
-    '--target',
-    String(await deadPort()),
-    '--quiet',
-    '--capture',
-    file,
-  ]);
-  t.equal(mode(file).toString(8), '600');
-  t.equal((await lt.stop()).code, 0);
-  t.notMatch(readFileSync(file, 'utf8'), /old content/, 'the old content is gone');
-});
+t.test(
+  'D1 an existing 0644 capture file is made 0600 (and truncated with --overwrite)',
+  async (t) => {
+    const file = join(tmp(t), 'old.jsonl');
+    writeFileSync(file, 'old content\n', { mode: 0o644 });
+    t.equal(mode(file).toString(8), '644');
+    const lt = await spawnLooptap(t, [
+      '--target',
+      String(await deadPort()),
+      '--quiet',
+      '--overwrite',
+      '--capture',
+      file,
+    ]);
+    t.equal(mode(file).toString(8), '600');
+    t.equal((await lt.stop()).code, 0);
+    t.notMatch(readFileSync(file, 'utf8'), /old content/, 'the old content is gone');
+  },
+);
 
 t.test('D1 a symlink at the capture path is refused, its target untouched', async (t) => {
   const dir = tmp(t);

@@ -4,9 +4,6 @@
 
 import t from 'tap';
 import net from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { readCapture } from '../../src/index.js';
 import type { CloseReason } from '../../src/index.js';
 import {
@@ -16,8 +13,7 @@ import {
   outcome,
   payload,
   sha256,
-  spawnLooptap,
-  startEcho,
+  looptapToEcho,
 } from '../helpers/net.js';
 
 t.before(assertBuilt);
@@ -40,21 +36,7 @@ async function refused(port: number): Promise<boolean> {
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   t.test(`D7 ${signal} with ${ACTIVE} active and 1 idle connection`, async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'looptap-shutdown-'));
-    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-    const capture = join(dir, 'c.jsonl');
-    const echo = await startEcho(t);
-    const lt = await spawnLooptap(t, [
-      '--target',
-      echo.address,
-      '--decode',
-      'raw',
-      '--quiet',
-      '--grace',
-      '1500',
-      '--capture',
-      capture,
-    ]);
+    const { lt, capture } = await looptapToEcho(t, ['--grace', '1500']);
     const active = await Promise.all(Array.from({ length: ACTIVE }, () => connect(lt.port)));
     const idle = await connect(lt.port);
     idle.on('error', () => undefined);

@@ -23,8 +23,10 @@ const dir = mkdtempSync(join(tmpdir(), 'looptap-view-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 
 /** a capture made by the real CLI, and what its live view printed */
+let captures = 0;
 async function realCapture(t: Test): Promise<{ file: string; live: string[] }> {
-  const file = join(dir, 'real.jsonl');
+  // a new file each time: --capture refuses to replace an earlier capture
+  const file = join(dir, `real-${++captures}.jsonl`);
   const echo = await startEcho(t);
   const lt = await spawnLooptap(t, ['--target', echo.address, '--capture', file]);
   for (const body of [Buffer.from('hello, looptap\r\n'), payload(3, 300)]) {

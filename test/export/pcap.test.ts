@@ -31,7 +31,7 @@ t.test('real sessions exported to pcap are dissected by tshark', async (t) => {
   if (!need(t, TSHARK, 'tshark')) return;
   if (!need(t, '/usr/bin/redis-server', 'redis-server')) return;
   const capture = join(dir, 'sessions.jsonl');
-  const { lt, ports } = await startFourRoutes(t, capture);
+  const { lt, ports, echo } = await startFourRoutes(t, capture);
 
   const queries = ['select 41 + 1 as answer', "select 'looptap' || 'pcap' as word"];
   const c = new pg.Client({
@@ -67,7 +67,15 @@ t.test('real sessions exported to pcap are dissected by tshark', async (t) => {
   await once(s2, 'data');
   s2.resetAndDestroy();
 
-  await new Promise((r) => setTimeout(r, 400));
+  // looptap has seen the reset once it has reset the upstream: wait for the echo server's
+  // sockets to close rather than for a fixed time (under load, 400 ms was not always enough and
+  // the connection was closed by the shutdown instead)
+  await Promise.all(
+    [...echo.sockets].map((sock) =>
+      // not once(): the upstream is reset, so an 'error' comes before 'close'
+      sock.destroyed ? Promise.resolve() : new Promise((r) => sock.once('close', r)),
+    ),
+  );
   t.equal((await lt.stop('SIGINT')).code, 0);
 
   const out = join(dir, 'sessions.pcap');

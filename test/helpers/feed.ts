@@ -13,7 +13,8 @@ export interface Chunk {
   bytes: Buffer;
 }
 
-/** ../shared/wire-samples format: {"id","dir":"c2s"|"s2c","t","hex"} per line */
+/** the wire-sample format of test/fixtures/{postgres,mysql,redis}/, copies of the shared wire
+ * samples so that tests need nothing outside the repo: {"id","dir":"c2s"|"s2c","t","hex"} a line */
 export function loadWireSample(path: string): Chunk[] {
   return readFileSync(path, 'utf8')
     .split('\n')
@@ -28,9 +29,6 @@ export function loadWireSample(path: string): Chunk[] {
       } satisfies Chunk;
     });
 }
-
-export const WIRE_SAMPLES = new URL('../../../shared/wire-samples/', import.meta.url);
-export const wireSample = (name: string): string => new URL(name, WIRE_SAMPLES).pathname;
 
 export function byConn(chunks: Chunk[]): Map<number, Chunk[]> {
   const m = new Map<number, Chunk[]>();
@@ -63,6 +61,21 @@ export function randomSplits(rand: () => number, maxPiece = 17): Splitter {
     }
     return out;
   };
+}
+
+/** One byte at a time, a cut at every point inside the longest chunk, and `seeds` seeded random
+ * cuttings: where a decoder's state crosses a chunk border, one of these crosses it. */
+export function everySplit(
+  steps: (Step | Chunk)[],
+  seeds: number,
+  maxPiece?: number,
+): [string, Splitter][] {
+  const max = Math.max(...steps.map((c) => ('bytes' in c ? c.bytes.length : 0)));
+  const out: [string, Splitter][] = [['oneByte', oneByte]];
+  for (let n = 1; n < max; n++) out.push([`splitAt(${n})`, splitAt(n)]);
+  for (let seed = 1; seed <= seeds; seed++)
+    out.push([`random(${seed})`, randomSplits(prng(seed), maxPiece)]);
+  return out;
 }
 
 export interface FeedResult {

@@ -1,6 +1,6 @@
 // Synthetic HTTP/1.1 sessions for the http decoder tests, written as readable text. They are also
 // stored as JSONL under test/fixtures/http/ (same format as ../shared/wire-samples plus
-// `{"end": "client"|"server"}` lines for a FIN); http-fixtures.test.ts keeps the two in sync.
+// `{"end": "client"|"server"}` lines for a FIN); test/decoders/http/fixtures.test.ts keeps the two in sync.
 
 import { readFileSync } from 'node:fs';
 import type { From } from '../../src/events.js';

@@ -12,6 +12,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from './free-port.js';
+import { skipTest, type SkipTarget } from './skip.js';
 
 const run = promisify(execFile);
 
@@ -29,25 +31,15 @@ export interface MariaDb {
   pid: number;
 }
 
-type TestLike = Pick<Test, 'teardown' | 'skip' | 'fail'>;
+type TestLike = Pick<Test, 'teardown'> & SkipTarget;
 
 /** true when the binaries are there; otherwise skips (or fails under LOOPTAP_REQUIRE_SERVERS=1) */
 export function haveMariaDb(t: TestLike): boolean {
   const missing = [MARIADBD, MARIADB, INSTALL_DB].filter((b) => !existsSync(b));
   if (missing.length === 0) return true;
   const msg = `${missing.join(', ')} missing: apt-get install mariadb-server mariadb-client to run the live mysql tests`;
-  if (process.env.LOOPTAP_REQUIRE_SERVERS === '1') t.fail(msg);
-  else t.skip(`SKIPPED LOUDLY: ${msg}`, () => undefined);
+  skipTest(t, msg);
   return false;
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 /** resolves when a MariaDB greeting arrives on the port, rejects when the child exits first */

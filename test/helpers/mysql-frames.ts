@@ -242,3 +242,16 @@ export function compressed(seq: number, payload: Buffer, useZlib: boolean): Buff
 export function convo(...parts: ['client' | 'server', Buffer][]): Chunk[] {
   return parts.map(([from, bytes], i) => ({ conn: 1, from, t: 1000 + i, bytes }));
 }
+
+/** what a MySQL 8 server and client both offer with DEPRECATE_EOF, query attributes, session
+ * tracking */
+export const CAPS8 = BASE_CAPS | CAPS.DEPRECATE_EOF | CAPS.QUERY_ATTRIBUTES | CAPS.SESSION_TRACK;
+
+/** a MySQL 8 connection (CAPS8) logged in, then `rest` */
+export const mysql8 = (...rest: ['client' | 'server', Buffer][]): Chunk[] =>
+  convo(
+    ['server', greeting({ caps: CAPS8 })],
+    ['client', login({ caps: CAPS8 })],
+    ['server', ok(2)],
+    ...rest,
+  );

@@ -6,7 +6,9 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { createHash } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { prng } from './feed.js';
 
@@ -62,15 +64,8 @@ export const startEcho = (t: Teardown, port = 0): Promise<TestServer> =>
 export const startBlackhole = (t: Teardown): Promise<TestServer> =>
   startServer(t, (s) => s.pause());
 
-/** a port that was free a moment ago and has no listener now */
-export async function deadPort(): Promise<number> {
-  const s = net.createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+/** a target that refuses connections: a port nothing listens on now */
+export { freePort as deadPort } from './free-port.js';
 
 export const sha256 = (b: Buffer | Buffer[]): string => {
   const h = createHash('sha256');
@@ -259,7 +254,9 @@ export function runLooptap(
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (c: string) => (stdout += c));
   child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  // a guard against a hang, not a pace: generous, because a loaded machine (8 jobs on 2 cores)
+  // can take many seconds to start node and run a command
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
   return new Promise((resolve) => {
     child.on('close', (code, sig) => {
       clearTimeout(timer);
@@ -302,7 +299,8 @@ export async function spawnLooptap(
   t.teardown(() => {
     if (!done) child.kill('SIGKILL');
   });
-  const deadline = Date.now() + 15_000;
+  // the announcement comes when it comes; this only turns a hang into a failure
+  const deadline = Date.now() + 60_000;
   while (stdout.length === 0 && !done && Date.now() < deadline) {
     await new Promise<void>((r) => {
       wake = r;
@@ -331,6 +329,20 @@ export async function spawnLooptap(
       return { code, ms: Date.now() - started };
     },
   };
+}
+
+/** looptap (--decode raw, --quiet) in front of a new echo server, capturing to a file in a temp
+ * dir that teardown removes; `args` are added after those flags */
+export async function looptapToEcho(
+  t: Teardown,
+  args: string[] = [],
+): Promise<{ lt: Looptap; capture: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'looptap-echo-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const capture = join(dir, 'capture.jsonl');
+  const echo = await startEcho(t);
+  const flags = ['--target', echo.address, '--decode', 'raw', '--quiet', '--capture', capture];
+  return { lt: await spawnLooptap(t, [...flags, ...args]), capture };
 }
 
 /** runs `fn` over `items` with at most `limit` in flight */

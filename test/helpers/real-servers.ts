@@ -8,23 +8,15 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { skipTest, type SkipTarget } from './skip.js';
 import { deadPort, spawnLooptap, startEcho, type Teardown, type Looptap } from './net.js';
 
-export interface Skipper extends Teardown {
-  pass(msg: string, extra: { skip: string }): unknown;
-  fail(msg: string): unknown;
-  comment(msg: string): unknown;
-}
+export type Skipper = Teardown & SkipTarget;
 
 /** true when `bin` exists; otherwise skips `t` (or fails it under LOOPTAP_REQUIRE_SERVERS=1) */
 export function need(t: Skipper, bin: string, pkg: string): boolean {
   if (existsSync(bin)) return true;
-  const msg = `${bin} is missing: apt-get install ${pkg} to run this test`;
-  if (process.env.LOOPTAP_REQUIRE_SERVERS === '1') t.fail(msg);
-  else {
-    t.comment(`SKIPPED LOUDLY: ${msg}`);
-    t.pass(`needs ${bin}`, { skip: msg });
-  }
+  skipTest(t, `${bin} is missing: apt-get install ${pkg} to run this test`);
   return false;
 }
 

@@ -4,39 +4,29 @@
 // Recipe: /work/shared/research/embedded-servers.md section 3.
 
 import net from 'node:net';
-import { once } from 'node:events';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Test } from 'tap';
+import { skipTest, type SkipTarget } from './skip.js';
+import { freePort } from './free-port.js';
 
 export const REDIS_SERVER = '/usr/bin/redis-server';
 export const REDIS_CLI = '/usr/bin/redis-cli';
 export const REDIS_BENCHMARK = '/usr/bin/redis-benchmark';
 
-type Tap = Pick<Test, 'teardown' | 'comment' | 'pass' | 'fail'>;
+type Tap = Pick<Test, 'teardown'> & SkipTarget;
 
 /** true when the redis programs exist; otherwise skips `t` (fails under LOOPTAP_REQUIRE_SERVERS=1) */
 export function haveRedis(t: Tap): boolean {
   const missing = [REDIS_SERVER, REDIS_CLI, REDIS_BENCHMARK].filter((b) => !existsSync(b));
   if (missing.length === 0) return true;
-  const msg = `${missing.join(', ')} missing: apt-get install redis-server redis-tools to run this test`;
-  if (process.env.LOOPTAP_REQUIRE_SERVERS === '1') t.fail(msg);
-  else {
-    t.comment(`SKIPPED LOUDLY: ${msg}`);
-    t.pass(`skipped: ${msg}`);
-  }
+  skipTest(
+    t,
+    `${missing.join(', ')} missing: apt-get install redis-server redis-tools to run this test`,
+  );
   return false;
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 /** resolves once the server answers anything to PING (NOAUTH counts) */

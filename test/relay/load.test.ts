@@ -6,19 +6,8 @@
 import t from 'tap';
 import net from 'node:net';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { readCapture } from '../../src/index.js';
-import {
-  assertBuilt,
-  fdCount,
-  mapLimit,
-  payload,
-  sha256,
-  spawnLooptap,
-  startEcho,
-} from '../helpers/net.js';
+import { assertBuilt, fdCount, mapLimit, payload, sha256, looptapToEcho } from '../helpers/net.js';
 
 const CONCURRENT = 1000;
 const EACH = 64 * 1024;
@@ -53,19 +42,7 @@ function echoOnce(port: number, data: Buffer): Promise<string> {
 }
 
 t.test('B1 + B2: 1,000 concurrent x 64 KiB, then 10,000 short connections (HEAVY)', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'looptap-load-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const capture = join(dir, 'load.jsonl');
-  const echo = await startEcho(t);
-  const lt = await spawnLooptap(t, [
-    '--target',
-    echo.address,
-    '--decode',
-    'raw',
-    '--quiet',
-    '--capture',
-    capture,
-  ]);
+  const { lt, capture } = await looptapToEcho(t);
   const base = fdCount(lt.pid);
 
   // B1: all connections open at the same time, each with its own payload

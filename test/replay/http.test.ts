@@ -80,7 +80,7 @@ t.test('HTTP requests replay and their differences show', async (t) => {
   t.equal(noAuth.code, 2, 'a redacted credential stops the replay');
   t.match(
     noAuth.err,
-    /http\.jsonl:\d+: .*authorization header the capture redacted: pass --header/,
+    /conn \d+ #\d+ GET \S+ \(redacted: authorization\): redacted; --header 'authorization: VALUE'\n.*replay never sends a mask.*nothing was sent/s,
   );
   const before = seen.length;
 

@@ -9,10 +9,14 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mysql2 from 'mysql2/promise';
+import { promisify } from 'node:util';
 import { capture, looptap, tempDir } from './helpers.js';
+import { prepare } from '../../src/replay/run.js';
+import type { ReplaySettings } from '../../src/replay/types.js';
 import { MARIADB, haveMariaDb, startMariaDb } from '../helpers/mariadb-server.js';
 
 const PASSWORD = 'pw_MYREPLAYCANARY_7c1';
+const execFileP = promisify(execFile);
 
 function cli(port: number, sql: string): Promise<string> {
   return new Promise((resolve, reject) =>
@@ -114,11 +118,8 @@ t.test(
     t.equal(diff.code, 1, diff.out + diff.err);
     t.match(diff.out, /conn 1 #\d+ mysql select id, name, price from item order by id: different/);
     t.match(diff.out, /rows 3 -> 2/);
-    t.match(diff.out, /row 1: \["1","pen","10"\] -> \["1","pen","9"\]/);
-    t.match(
-      diff.out,
-      /mysql select count\(\*\) from item: different\n {2}row 1: \["3"\] -> \["2"\]/,
-    );
+    t.match(diff.out, /row 1: \[1,"pen",10\] -> \[1,"pen",9\]/, 'typed values');
+    t.match(diff.out, /mysql select count\(\*\) from item: different\n {2}row 1: \[3\] -> \[2\]/);
     t.notMatch(diff.out, /nosuch/, 'the same error in both runs is no difference');
     const doc = JSON.parse(readFileSync(report, 'utf8'));
     const failing = doc.comparisons.find((c: { request: string }) => c.request.includes('nosuch'));
@@ -144,5 +145,88 @@ t.test(
     t.match(conn3[6], { recorded: [{ rows: 1 }, { rows: 1 }, { affected: 0 }] }, 'three results');
     const exec = conn3[1] as { replayed: Array<{ sample: unknown[][] }> };
     t.same(exec.replayed[0]!.sample, [['pen'], ['pad']], 'binary rows decoded');
+  },
+);
+
+t.test(
+  'replay: binary rows by type, and a masked statement is listed and never sent',
+  { timeout: 120_000 },
+  async (t) => {
+    if (!haveMariaDb(t)) return;
+    const db = await startMariaDb(t, PASSWORD);
+    const dir = tempDir(t, 'looptap-replay-mysql-types-');
+    const root = (sql: string) =>
+      execFileP(MARIADB, ['--no-defaults', '-S', db.socket, '-uroot', '-e', sql]);
+    await root(`GRANT CREATE USER ON *.* TO 'app'@'127.0.0.1'`);
+    const NEW_PW = 'pw_MYREPLAYMASK_19z';
+    const file = await capture(join(dir, 'types.jsonl'), String(db.port), async (p) => {
+      const c = await mysql2.createConnection({
+        host: '127.0.0.1',
+        port: p,
+        user: 'app',
+        password: PASSWORD,
+        database: 'app',
+      });
+      await c.query(
+        'create table item2 (id int, name varchar(10), price decimal(5,2), made date, ratio float)',
+      );
+      await c.query("insert into item2 values (2, 'cup', 5.00, '2024-01-02', 0.5)");
+      await c.execute('select id, name, price, made, ratio from item2 where id = ?', [2]);
+      await c.query(`create user 'u2'@'127.0.0.1' identified by '${NEW_PW}'`);
+      await c.query('select 1');
+      await c.end();
+    });
+    t.notOk(readFileSync(file, 'utf8').includes(NEW_PW), 'the capture holds no password');
+    await root(`DROP USER 'u2'@'127.0.0.1'; DROP TABLE app.item2`);
+
+    const settings: ReplaySettings = {
+      host: '127.0.0.1',
+      port: db.port,
+      pace: 'fast',
+      quietMs: 200,
+      timeoutMs: 5000,
+      ignoreHeaders: [],
+      ignoreJsonPaths: [],
+      headers: [],
+      passwords: { mysql: PASSWORD },
+    };
+    // the plan lists it, and prepare() refuses it: nothing of that connection is planned
+    const { plans, refused } = await prepare({ file }, settings);
+    t.equal(plans.length, 0);
+    t.match(refused, [
+      {
+        index: 5,
+        request: "create user 'u2'@'127.0.0.1' identified by 'REDACTED'",
+        hint: /--conn/,
+      },
+    ]);
+
+    const report = join(dir, 'report.json');
+    const r = await looptap(['replay', file, '--target', String(db.port), '--report', report], {
+      MYSQL_PWD: PASSWORD,
+    });
+    t.not(r.code, 0, 'a replay that could not send everything is not a success');
+    const users = await execFileP(MARIADB, [
+      '--no-defaults',
+      '-S',
+      db.socket,
+      '-uroot',
+      '-N',
+      '-e',
+      "select count(*) from mysql.user where user = 'u2'",
+    ]);
+    t.equal(users.stdout.trim(), '0', 'the masked CREATE USER never reached the server');
+    if (r.code === 1) {
+      const doc = JSON.parse(readFileSync(report, 'utf8'));
+      const exec = doc.comparisons.find((c: { request: string }) =>
+        c.request.startsWith('execute'),
+      );
+      t.same(exec.recorded[0].sample, [[2, 'cup', '5.00', '2024-01-02', 0.5]], 'recorded row');
+      t.same(exec.replayed[0].sample, [[2, 'cup', '5.00', '2024-01-02', 0.5]], 'replayed row');
+      const masked = doc.comparisons.find((c: { request: string }) =>
+        c.request.startsWith('create user'),
+      );
+      t.match(masked, { same: false, diffs: [/not sent/] });
+    }
   },
 );

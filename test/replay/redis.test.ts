@@ -1,29 +1,22 @@
 // Redis replay against a real redis-server with a password: redis-cli sessions captured
 // through the relay (AUTH redacted), replayed with REDISCLI_AUTH (exit 0), then after the data
-// changed (exit 1, the changed reply shown). Without a password: a clear message, no connection.
+// changed (exit 1, the changed reply shown). Without a password: each AUTH listed, exit 2, no
+// connection.
 
 import t from 'tap';
-import net from 'node:net';
-import { once } from 'node:events';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { capture, jsonLines, looptap, tempDir } from './helpers.js';
+import { need } from '../helpers/real-servers.js';
+import { REDIS_CLI, REDIS_SERVER, startRedisServer } from '../helpers/redis-server.js';
 
 const PASSWORD = 'redis_REPLAYCANARY_33';
-
-async function freePort(): Promise<number> {
-  const s = net.createServer().listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 function cli(port: number, args: string[], input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile(
-      '/usr/bin/redis-cli',
+      REDIS_CLI,
       ['-h', '127.0.0.1', '-p', String(port), ...args],
       { env: { ...process.env, REDISCLI_AUTH: PASSWORD }, timeout: 10_000 },
       (err, out) => (err ? reject(new Error(err.message)) : resolve(out)),
@@ -33,37 +26,9 @@ function cli(port: number, args: string[], input?: string): Promise<string> {
 }
 
 t.test('redis-cli sessions replay against redis-server', async (t) => {
+  if (!need(t, REDIS_SERVER, 'redis-server') || !need(t, REDIS_CLI, 'redis-tools')) return;
   const dir = tempDir(t, 'looptap-replay-redis-');
-  const port = await freePort();
-  const server = spawn(
-    '/usr/bin/redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--requirepass',
-      PASSWORD,
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--dir',
-      dir,
-    ],
-    { stdio: 'ignore' },
-  );
-  t.teardown(() => {
-    server.kill('SIGTERM');
-  });
-  for (let i = 0; i < 100; i++) {
-    try {
-      await cli(port, ['PING']);
-      break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const { port } = await startRedisServer(t, PASSWORD);
   await cli(port, ['SET', 'stock', '5']);
   await cli(port, ['RPUSH', 'queue', 'a', 'b']);
   const clients = async (): Promise<number> =>
@@ -82,8 +47,10 @@ t.test('redis-cli sessions replay against redis-server', async (t) => {
   t.equal(noAuth.code, 2);
   t.match(
     noAuth.err,
-    /redis\.jsonl:\d+: connection 1 sends AUTH with a password the capture redacted: set REDISCLI_AUTH or pass --password; nothing was sent/,
+    /^conn 1 #1 AUTH \[redacted\]: redacted; set REDISCLI_AUTH, pass --password/m,
   );
+  t.match(noAuth.err, /^conn 2 #1 AUTH \[redacted\]/m);
+  t.match(noAuth.err, /2 requests carry a value the capture redacted.*nothing was sent/);
   t.equal(await clients(), base, 'nothing connected');
 
   await cli(port, ['SET', 'counter', '0']);

@@ -1,28 +1,25 @@
 import type { Argv } from 'yargs';
-import { exit } from '../options.js';
+import { exits, pick, type CliContext } from '../context.js';
+import { uiOption, flag } from '../options.js';
 
 const builder = (y: Argv) =>
-  y
+  uiOption(y)
     .option('capture', { type: 'string', describe: 'also write the capture to FILE' })
-    .option('json', {
-      type: 'boolean',
-      default: false,
-      describe: 'JSON lines instead of the human view',
-    })
-    .option('once', {
-      type: 'boolean',
-      default: false,
-      describe: 'stop after the app instead of waiting for Ctrl-C',
-    });
+    .option(
+      'overwrite',
+      flag('let --capture replace a non-empty existing file (refused without it)'),
+    )
+    .option('json', flag('JSON lines instead of the human view'))
+    .option('once', flag('stop after the app instead of waiting for Ctrl-C'));
 
-export function demoCommand(y: Argv): Argv {
+export function demoCommand(y: Argv, ctx: CliContext): Argv {
   return y.command(
     'demo',
     'an embedded PostgreSQL, looptap in front of it and an app, decoded live (no setup)',
     builder,
-    async (a) => {
-      const { runDemo } = await import('./demo.js');
-      exit.code = await runDemo({ capture: a.capture, json: a.json, once: a.once });
-    },
+    exits(ctx, async (a) => {
+      const { runDemo } = await import('./demo-run.js');
+      return runDemo(pick(a, 'capture', 'overwrite', 'json', 'once', 'ui'), ctx.log);
+    }),
   );
 }

@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { exit } from '../options.js';
+import { exits, type CliContext } from '../context.js';
 import { FORMAT_NAMES } from '../../export/formats.js';
 
 const builder = (y: Argv) =>
@@ -14,16 +14,20 @@ const builder = (y: Argv) =>
       type: 'string',
       demandOption: true,
       describe: 'the file to write (mode 0600), or - for stdout',
+    })
+    .option('filter', {
+      type: 'string',
+      describe: 'only connections with an exchange matching EXPR (docs/filter.md)',
     });
 
-export function exportCommand(y: Argv): Argv {
+export function exportCommand(y: Argv, ctx: CliContext): Argv {
   return y.command(
     'export <file>',
     'convert a capture to another format (HAR for browsers and HTTP tools)',
     builder,
-    async (a) => {
-      const { runExport } = await import('./export.js');
-      exit.code = await runExport({ file: a.file, format: a.format, out: a.out });
-    },
+    exits(ctx, async (a) => {
+      const { runExport } = await import('./export-run.js');
+      return runExport({ file: a.file, format: a.format, out: a.out, filter: a.filter }, ctx.log);
+    }),
   );
 }

@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
-import { exit, proxyOptions } from '../options.js';
+import { proxyOptions, flag } from '../options.js';
+import { exits, type CliContext } from '../context.js';
 import { usageError } from '../../util/errors.js';
 
 const builder = (y: Argv) =>
@@ -17,23 +18,19 @@ const builder = (y: Argv) =>
       default: false,
       describe: "send the target's host:port as Host instead of the client's Host",
     })
-    .option('x-forwarded', {
-      type: 'boolean',
-      default: false,
-      describe: 'add X-Forwarded-For/-Port/-Proto/-Host headers',
-    })
+    .option('x-forwarded', flag('add X-Forwarded-For/-Port/-Proto/-Host headers'))
     .option('timeout', {
       type: 'number',
       default: 60000,
       describe: 'ms the target may stay silent before the client gets 504 (0: wait forever)',
     });
 
-export function httpCommand(y: Argv): Argv {
+export function httpCommand(y: Argv, ctx: CliContext): Argv {
   return y.command(
     'http [target]',
     'reverse-proxy HTTP to a target and show every request, response and WebSocket frame',
     builder,
-    async (a) => {
+    exits(ctx, async (a) => {
       if (!a.target)
         throw usageError(
           'NO_TARGET',
@@ -41,23 +38,31 @@ export function httpCommand(y: Argv): Argv {
         );
       if (!Number.isFinite(a.timeout) || a.timeout < 0)
         throw usageError('BAD_TIMEOUT', '--timeout must be a number of ms, 0 or more');
-      const { runHttp } = await import('./http.js');
-      exit.code = await runHttp({
-        target: String(a.target),
-        listen: a.listen,
-        redact: a.redact,
-        allowRemote: a['allow-remote'],
-        grace: a.grace,
-        maxValue: a['max-value'],
-        hostRewrite: a['host-rewrite'],
-        xForwarded: a['x-forwarded'],
-        timeout: a.timeout,
-        capture: a.capture,
-        json: a.json,
-        quiet: a.quiet,
-        preview: a.preview,
-        showData: a['show-data'],
-      });
-    },
+      const { sharedRunOf } = await import('../proxy-flags.js');
+      const shared = sharedRunOf(a);
+      const { runProxy } = await import('../proxy-run.js');
+      return runProxy(
+        {
+          ...shared,
+          settings: {
+            ...shared.settings,
+            hostRewrite: a['host-rewrite'],
+            xForwarded: a['x-forwarded'],
+            timeout: a.timeout,
+          },
+          routes: [
+            {
+              name: '',
+              listen: a.listen ?? '127.0.0.1:0',
+              target: String(a.target),
+              mode: 'http',
+              decode: 'http',
+            },
+          ],
+          multi: false,
+        },
+        ctx,
+      );
+    }),
   );
 }

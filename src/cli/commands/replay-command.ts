@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
-import { exit } from '../options.js';
+import { flag } from '../options.js';
+import { exits, pick, type CliContext } from '../context.js';
 import { PROTOCOLS } from '../../decoders/registry.js';
 
 const builder = (y: Argv) =>
@@ -27,6 +28,21 @@ const builder = (y: Argv) =>
       type: 'string',
       describe: 'only connections opened at or before (ISO, epoch ms, +SECONDS)',
     })
+    .option('filter', {
+      type: 'string',
+      describe:
+        'only connections with an exchange that matches EXPR (the filter language, docs/filter.md)',
+    })
+    .option('secret', {
+      type: 'string',
+      array: true,
+      describe:
+        'NAME=VALUE for a value the capture redacted, e.g. redis.requirepass=... (repeatable; names in docs/replay.md)',
+    })
+    .option(
+      'skip-redacted',
+      flag('leave out the requests that carry a redacted value nobody supplied'),
+    )
     .option('report', { type: 'string', describe: 'write every comparison as JSON to FILE' })
     .option('json', { type: 'boolean', default: false, describe: 'one JSON line per comparison' })
     .option('pace', {
@@ -35,11 +51,7 @@ const builder = (y: Argv) =>
       describe:
         'fast: as fast as possible, one connection after another; recorded: at the recorded times',
     })
-    .option('raw', {
-      type: 'boolean',
-      default: false,
-      describe: 'resend every connection as raw TCP turns',
-    })
+    .option('raw', flag('resend every connection as raw TCP turns'))
     .option('quiet-ms', {
       type: 'number',
       default: 300,
@@ -70,39 +82,28 @@ const builder = (y: Argv) =>
       type: 'string',
       describe: 'PostgreSQL/Redis/MySQL password (default: PGPASSWORD / REDISCLI_AUTH / MYSQL_PWD)',
     })
-    .option('allow-remote', {
-      type: 'boolean',
-      default: false,
-      describe: 'permit a target that is not loopback',
-    });
+    .option('allow-remote', flag('permit a target that is not loopback'));
 
-export function replayCommand(y: Argv): Argv {
+export function replayCommand(y: Argv, ctx: CliContext): Argv {
   return y.command(
     'replay <file>',
     'run a capture against a server and show what answered differently',
     builder,
-    async (a) => {
-      const { runReplay } = await import('./replay.js');
-      exit.code = await runReplay({
-        file: a.file,
-        target: a.target,
-        conn: a.conn,
-        protocol: a.protocol,
-        since: a.since,
-        until: a.until,
-        report: a.report,
-        json: a.json,
+    exits(ctx, async (a) => {
+      const { runReplay } = await import('./replay-run.js');
+      const where = pick(a, 'file', 'target', 'conn', 'protocol', 'since', 'until', 'filter');
+      const how = pick(a, 'skipRedacted', 'report', 'json', 'raw', 'quietMs', 'user', 'password');
+      return runReplay({
+        ...where,
+        ...how,
+        secrets: a.secret ?? [],
         pace: a.pace as 'fast' | 'recorded',
-        raw: a.raw,
-        quietMs: a['quiet-ms'],
         timeoutMs: a.timeout,
-        ignoreHeaders: a['ignore-header'] ?? [],
-        ignoreJsonPaths: a['ignore-json-path'] ?? [],
+        ignoreHeaders: a.ignoreHeader ?? [],
+        ignoreJsonPaths: a.ignoreJsonPath ?? [],
         headers: a.header ?? [],
-        user: a.user,
-        password: a.password,
-        allowRemote: a['allow-remote'],
+        allowRemote: a.allowRemote,
       });
-    },
+    }),
   );
 }

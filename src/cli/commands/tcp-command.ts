@@ -1,10 +1,11 @@
 import type { Argv } from 'yargs';
-import { exit, proxyOptions } from '../options.js';
+import { proxyOptions, flag } from '../options.js';
+import { exits, type CliContext } from '../context.js';
 import { usageError } from '../../util/errors.js';
 import { PROTOCOLS } from '../../decoders/registry.js';
 import type { DecodeSetting } from '../../events.js';
 
-const builder = (y: Argv) =>
+export const tcpBuilder = (y: Argv) =>
   proxyOptions(y)
     .positional('target', {
       type: 'string',
@@ -29,112 +30,91 @@ const builder = (y: Argv) =>
       default: 'auto',
       describe: 'protocol decoder; auto detects it per connection',
     })
-    .option('strip-tls', {
-      type: 'boolean',
-      default: false,
-      describe: 'local debugging only: make sslmode=prefer clients talk plain text',
-    })
+    .option('strip-tls', flag('local debugging only: make sslmode=prefer clients talk plain text'))
     .option('connect-timeout', {
       type: 'number',
       default: 5000,
       describe: 'ms to wait for the target to accept a connection',
     })
-    .option('capture-max-size', {
+    .option('fault', {
       type: 'string',
-      describe: 'rotate the capture before it grows past SIZE (e.g. 10MB)',
+      array: true,
+      describe:
+        'inject a fault (repeatable), e.g. \'reply_error match="sql~^update" sqlstate=40001\' (docs/faults.md)',
     })
-    .option('capture-keep', {
-      type: 'number',
-      default: 3,
-      describe: 'rotated capture files kept (FILE.1 ... FILE.N)',
-    })
-    .option('max-payload', {
-      type: 'number',
-      describe: 'keep at most BYTES of payload per data event in the capture (marked truncated)',
-    });
+    .option(
+      'top',
+      flag('a full-screen live table of fingerprints instead of lines (same as looptap top)'),
+    );
 
-export function tcpCommand(y: Argv): Argv {
+export function tcpCommand(y: Argv, ctx: CliContext): Argv {
   return y.command(
     ['tcp [target]', '$0 [target]'],
-    'relay TCP to a target and show every connection and message (the default command)',
-    builder,
-    async (a) => {
-      const { collectRoutes } = await import('../routes.js');
-      const { parseSize } = await import('../../capture/rotating-file.js');
-      const decode = a.decode as DecodeSetting;
-      const many = (a.route?.length ?? 0) > 0 || a.config !== undefined;
-      if (many && (a.target || a.listen)) {
-        throw usageError(
-          'ROUTES_AND_TARGET',
-          'give either --target/--listen (one route) or --route/--config (several), not both',
-        );
-      }
-      if (!many && !a.target)
-        throw usageError(
-          'NO_TARGET',
-          'no target: say where to forward, e.g. looptap --target 5432 (or --route 62893=5432)',
-        );
-      const routes = many ? collectRoutes(a.route?.map(String), a.config, decode) : undefined;
-      const longRun = captureLimits(a, parseSize);
-      const { runTcp } = await import('./tcp.js');
-      exit.code = await runTcp({
-        target: a.target === undefined ? undefined : String(a.target),
-        listen: a.listen,
-        routes,
-        decode,
-        redact: a.redact,
-        stripTls: a['strip-tls'],
-        allowRemote: a['allow-remote'],
-        grace: a.grace,
-        connectTimeout: a['connect-timeout'],
-        maxValue: a['max-value'],
-        capture: a.capture,
-        json: a.json,
-        quiet: a.quiet,
-        preview: a.preview,
-        showData: a['show-data'],
-        ...longRun,
-      });
-    },
+    'relay TCP to a target and show every exchange (the default command)',
+    tcpBuilder,
+    exits(ctx, (a) => runTcpCommand(a, a.top, ctx)),
   );
 }
 
-function captureLimits(
-  a: {
-    capture?: string;
-    'capture-max-size'?: string;
-    'capture-keep': number;
-    'max-payload'?: number;
-  },
-  parseSize: (s: string) => number | undefined,
-): { captureMaxSize?: number; captureKeep: number; maxPayload?: number } {
-  const sizeText = a['capture-max-size'];
-  const maxPayload = a['max-payload'];
-  if (!a.capture && (sizeText !== undefined || maxPayload !== undefined)) {
+type TcpArgs = Awaited<ReturnType<typeof tcpBuilder>['argv']>;
+
+/** `looptap tcp` and `looptap top`: one handler, top draws the table instead of lines */
+export async function runTcpCommand(a: TcpArgs, top: boolean, ctx: CliContext): Promise<number> {
+  const { collectRoutes } = await import('../routes.js');
+  const { sharedRunOf } = await import('../proxy-flags.js');
+  const decode = a.decode as DecodeSetting;
+  const many = (a.route?.length ?? 0) > 0 || a.config !== undefined;
+  if (many && (a.target || a.listen)) {
     throw usageError(
-      'NO_CAPTURE',
-      '--capture-max-size and --max-payload shape the capture: add --capture FILE',
+      'ROUTES_AND_TARGET',
+      'give either --target/--listen (one route) or --route/--config (several), not both',
     );
   }
-  let captureMaxSize: number | undefined;
-  if (sizeText !== undefined) {
-    captureMaxSize = parseSize(sizeText);
-    if (captureMaxSize === undefined || captureMaxSize < 4096) {
+  if (!many && !a.target)
+    throw usageError(
+      'NO_TARGET',
+      'no target: say where to forward, e.g. looptap --target 5432 (or --route 62893=5432)',
+    );
+  const routes = many
+    ? collectRoutes(a.route?.map(String), a.config, decode)
+    : [
+        {
+          name: '',
+          listen: a.listen ?? '127.0.0.1:0',
+          target: String(a.target),
+          mode: 'tcp' as const,
+          decode,
+        },
+      ];
+  const faults = a.fault?.map(String);
+  if (faults?.length) {
+    const { checkFaultFlag } = await import('../../faults/fault-flag.js');
+    for (const f of faults) checkFaultFlag(f);
+  }
+  const shared = sharedRunOf(a);
+  if (top) {
+    if (a.json || a.quiet) {
       throw usageError(
-        'BAD_SIZE',
-        `--capture-max-size "${sizeText}" is not a size of at least 4KB: write e.g. 10MB, 512KB or 1GB`,
+        'TOP_AND_OUTPUT',
+        'top draws the screen: leave out --json and --quiet (or --top)',
       );
     }
+    (await import('../../view/top-screen.js')).assertTerminal();
   }
-  const keep = a['capture-keep'];
-  if (!Number.isInteger(keep) || keep < 0 || keep > 1000) {
-    throw usageError('BAD_KEEP', `--capture-keep ${keep} must be a whole number from 0 to 1000`);
-  }
-  if (maxPayload !== undefined && (!Number.isInteger(maxPayload) || maxPayload < 0)) {
-    throw usageError(
-      'BAD_MAX_PAYLOAD',
-      `--max-payload ${maxPayload} must be a whole number of bytes, 0 or more`,
-    );
-  }
-  return { captureMaxSize, captureKeep: keep, maxPayload };
+  const { runProxy } = await import('../proxy-run.js');
+  return runProxy(
+    {
+      ...shared,
+      settings: {
+        ...shared.settings,
+        stripTls: a['strip-tls'],
+        connectTimeout: a['connect-timeout'],
+        faults,
+      },
+      routes,
+      multi: many,
+      top,
+    },
+    ctx,
+  );
 }

@@ -1,7 +1,9 @@
 // Reading one message body off a ByteQueue (RFC 9112 §6-7): a Content-Length count, chunked
 // coding with trailers, or (responses only) everything until the server's FIN. Keeps at most
-// maxValue bytes and counts the rest, so a 10 GB body costs no memory; bytes are skipped by
-// length, never scanned.
+// maxValue bytes and counts the rest, so a 10 GB body costs no memory. When redaction is on and
+// the body is JSON or a form, every body byte (kept or not) goes through a streaming secret
+// scanner (body-secrets.ts) and the secret values are masked on the wire offsets and in the kept
+// copy; other bodies are skipped by length, never scanned.
 //
 //   kind 'length' ─ count N     kind 'chunked' ─ size line, data, CRLF, ..., 0, trailers
 //   kind 'close'  ─ until end()
@@ -10,11 +12,15 @@ import type { ByteQueue } from '../byte-queue.js';
 import type { From } from '../../events.js';
 import type { Mask } from '../decoder.js';
 import { HeadScanner, parseTrailers, type Fields } from './head.js';
+import type { BodyScanner } from './body-secrets.js';
+import type { SecretNames } from './secret-names.js';
 
 export type BodyKind = 'length' | 'chunked' | 'close';
 export type BodyResult = 'more' | 'done' | { error: string };
 
 const SIZE_LINE_CAP = 4096;
+/** the byte a masked secret shows as, in the kept body as on the wire (src/relay/redactor.ts) */
+const MASK_BYTE = 0x2a;
 const LF = 0x0a;
 const CR = 0x0d;
 
@@ -23,6 +29,8 @@ export class BodyReader {
   length = 0;
   readonly kept: Buffer[] = [];
   trailers: Fields | undefined;
+  /** kept bytes masked by redaction */
+  redactedKept = 0;
   private keptLength = 0;
   private remaining: number;
   private chunkPhase: 'size' | 'data' | 'crlf' | 'trailers' = 'size';
@@ -34,6 +42,8 @@ export class BodyReader {
     private readonly maxValue: number,
     private readonly from: From,
     private readonly redact: boolean,
+    private readonly names?: SecretNames,
+    private readonly scanner?: BodyScanner,
   ) {
     this.remaining = kind === 'length' ? contentLength : 0;
   }
@@ -41,23 +51,36 @@ export class BodyReader {
   /** consume body bytes from q; 'done' when the body is complete (never for 'close') */
   read(q: ByteQueue, masks: Mask[]): BodyResult {
     if (this.kind === 'length') {
-      this.remaining -= this.consume(q, this.remaining);
+      this.remaining -= this.consume(q, this.remaining, masks);
       return this.remaining === 0 ? 'done' : 'more';
     }
     if (this.kind === 'close') {
-      this.consume(q, q.length);
+      this.consume(q, q.length, masks);
       return 'more';
     }
     return this.readChunked(q, masks);
   }
 
-  private consume(q: ByteQueue, max: number): number {
+  private consume(q: ByteQueue, max: number, masks: Mask[]): number {
     const n = Math.min(max, q.length);
     if (n === 0) return 0;
-    const keep = Math.min(n, this.maxValue - this.keptLength);
+    const keep = Math.max(0, Math.min(n, this.maxValue - this.keptLength));
+    let kept: Buffer | undefined;
+    if (this.scanner) {
+      const bytes = q.peek(n);
+      const base = q.offset;
+      this.scanner.feed(bytes, 0, n, (s, e) => {
+        masks.push({ from: this.from, start: base + s, end: base + e });
+        if (s >= keep) return;
+        // the kept copy is what the message's body field shows: masked too
+        kept ??= Buffer.from(bytes.subarray(0, keep));
+        kept.fill(MASK_BYTE, s, Math.min(e, keep));
+        this.redactedKept += Math.min(e, keep) - s;
+      });
+    }
     if (keep > 0) {
       // copy: a view would pin the whole chunk it came from
-      this.kept.push(Buffer.from(q.peek(keep)));
+      this.kept.push(kept ?? Buffer.from(q.peek(keep)));
       this.keptLength += keep;
     }
     q.skip(n);
@@ -81,7 +104,7 @@ export class BodyReader {
           const size = parseInt(hex, 16);
           if (size === 0) {
             this.chunkPhase = 'trailers';
-            this.trailerScanner = new HeadScanner(this.from, false, this.redact);
+            this.trailerScanner = new HeadScanner(this.from, false, this.redact, this.names);
           } else {
             this.remaining = size;
             this.chunkPhase = 'data';
@@ -89,7 +112,7 @@ export class BodyReader {
           break;
         }
         case 'data':
-          this.remaining -= this.consume(q, this.remaining);
+          this.remaining -= this.consume(q, this.remaining, masks);
           if (this.remaining > 0) return 'more';
           this.chunkPhase = 'crlf';
           break;

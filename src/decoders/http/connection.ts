@@ -9,49 +9,22 @@
 import { ByteQueue } from '../byte-queue.js';
 import type { DecodeStep, Decoded, Decoder, DecoderOptions, Mask } from '../decoder.js';
 import type { From } from '../../events.js';
-import { BodyReader, type BodyKind } from './body.js';
+import { BodyReader } from './body.js';
+import { sideMessage, type Pending, type Side } from './side.js';
+import { framing, type Framing } from './framing.js';
 import {
   HeadScanner,
   parseRequestHead,
   parseResponseHead,
   values,
   type RequestHead,
-  type ResponseHead,
 } from './head.js';
-import { requestMessage, responseMessage, upgradeMessage } from './message.js';
+import { upgradeMessage } from './message.js';
 import { looksLikeTls, sniOf, tlsMessage } from './tls.js';
-
-interface Pending {
-  method: string;
-  url: string;
-  time: number;
-  /** the client asked to switch protocols (Upgrade or CONNECT): it waits for the answer */
-  upgrade: boolean;
-  /** a final answer arrived */
-  answered: boolean;
-}
-
-interface Side {
-  q: ByteQueue;
-  scanner: HeadScanner;
-  phase: 'head' | 'body' | 'wait';
-  /** time of the current message's first byte */
-  start: number | undefined;
-  req?: RequestHead;
-  res?: ResponseHead;
-  latencyMs?: number;
-  body?: BodyReader;
-  ambiguous: boolean;
-  /** the request being read (client side) */
-  pending?: Pending;
-}
-
-interface Framing {
-  kind: BodyKind | 'none';
-  length: number;
-  ambiguous: boolean;
-  error?: string;
-}
+import { secretNamesOf, type SecretNames } from './secret-names.js';
+import { bodyScanner } from './body-secrets.js';
+import { HttpSecretScanner, handOff } from './fallback-scanner.js';
+import { httpExchange } from './exchange.js';
 
 /** the most client bytes held while waiting for the answer to an Upgrade/CONNECT request */
 const WAIT_CAP = 64 * 1024;
@@ -59,54 +32,19 @@ const FIFO_CAP = 10_000;
 /** the most of a ClientHello record we wait for to read its server name */
 const HELLO_CAP = 16 * 1024 + 5;
 
-/** Body framing of a message from its fields (RFC 9112 §6.3). Transfer-Encoding wins over
- * Content-Length; both present, or differing Content-Lengths, are marked ambiguous. */
-function framing(fields: RequestHead['fields'], isRequest: boolean): Framing {
-  let te: string | undefined;
-  let cl: string | undefined;
-  let clDiffers = false;
-  for (const [n, v] of fields) {
-    if (n === 'transfer-encoding') te = te === undefined ? v : `${te},${v}`;
-    else if (n === 'content-length') {
-      // "5, 5" and repeated equal lines are one length (RFC 9110 §8.6)
-      for (const part of v.includes(',') ? v.split(',') : [v]) {
-        const x = part.trim();
-        if (cl === undefined) cl = x;
-        else if (cl !== x) clDiffers = true;
-      }
-    }
-  }
-  const hasCl = cl !== undefined;
-  if (te !== undefined && te.trim() !== '') {
-    const last = te.split(',').pop()!.trim().toLowerCase();
-    if (last === 'chunked') return { kind: 'chunked', length: 0, ambiguous: hasCl };
-    if (isRequest) {
-      return { kind: 'none', length: 0, ambiguous: hasCl, error: 'bad transfer-encoding' };
-    }
-    return { kind: 'close', length: 0, ambiguous: hasCl };
-  }
-  if (cl !== undefined) {
-    if (clDiffers) {
-      return { kind: 'none', length: 0, ambiguous: true, error: 'ambiguous content-length' };
-    }
-    if (!/^\d{1,15}$/.test(cl)) {
-      return { kind: 'none', length: 0, ambiguous: false, error: 'bad content-length' };
-    }
-    return { kind: 'length', length: Number(cl), ambiguous: false };
-  }
-  return { kind: isRequest ? 'length' : 'close', length: 0, ambiguous: false };
-}
-
 export class HttpConnection implements Decoder {
   readonly protocol = 'http' as const;
   private readonly sides: Record<From, Side>;
   private readonly fifo: Pending[] = [];
   private done = false;
+  private readonly names: SecretNames;
+  private waitScanner?: HttpSecretScanner;
 
   constructor(private readonly options: DecoderOptions) {
+    const names = (this.names = secretNamesOf(options));
     const side = (from: From): Side => ({
       q: new ByteQueue(),
-      scanner: new HeadScanner(from, true, options.redact),
+      scanner: new HeadScanner(from, true, options.redact, names),
       phase: 'head',
       start: undefined,
       ambiguous: false,
@@ -117,9 +55,14 @@ export class HttpConnection implements Decoder {
   push(from: From, chunk: Buffer, time: number): DecodeStep {
     if (this.done) return { messages: [] };
     const side = this.sides[from];
+    const step: Required<Pick<DecodeStep, 'messages'>> & DecodeStep = { messages: [], masks: [] };
+    if (side.phase === 'wait' && this.options.redact) {
+      // held until the Upgrade answer, yet recorded now: mask what a header line would hide
+      this.waitScanner ??= new HttpSecretScanner(this.names);
+      step.masks!.push(...this.waitScanner.push(from, chunk, side.q.offset + side.q.length));
+    }
     side.q.push(chunk);
     if (side.start === undefined && side.q.length > 0) side.start = time;
-    const step: Required<Pick<DecodeStep, 'messages'>> & DecodeStep = { messages: [], masks: [] };
     this.run(from, time, step);
     return this.finish(step);
   }
@@ -130,7 +73,9 @@ export class HttpConnection implements Decoder {
     const step: DecodeStep = { messages: [], masks: [] };
     if (side.phase === 'body' && side.body) {
       const complete = side.body.kind === 'close';
-      step.messages.push(this.message(from, side, !complete));
+      const msg = this.message(from, side, !complete);
+      step.messages.push(msg);
+      if (side.answering) this.exchange(step, side.answering, msg, time);
       this.next(side, time);
     }
     return this.finish(step);
@@ -138,6 +83,17 @@ export class HttpConnection implements Decoder {
 
   private finish(step: DecodeStep): DecodeStep {
     if (step.masks && step.masks.length === 0) delete step.masks;
+    if (step.fallback && this.options.redact) {
+      // the bytes of this chunk the parser never read are recorded too: scan them as lines,
+      // and leave the scanner's state to the Observer's scanner for the chunks that follow
+      const scanner = new HttpSecretScanner(this.names);
+      for (const from of ['client', 'server'] as const) {
+        const q = this.sides[from].q;
+        if (q.length === 0) continue;
+        (step.masks ??= []).push(...scanner.push(from, q.peek(q.length), q.offset));
+      }
+      handOff(this.options, scanner);
+    }
     if (step.opaque || step.fallback) {
       this.done = true;
       this.sides.client.q.clear();
@@ -182,8 +138,11 @@ export class HttpConnection implements Decoder {
       const r = side.body!.read(side.q, masks);
       if (r === 'more') return;
       if (r !== 'done') return this.fail(step, r.error);
-      step.messages.push(this.message(from, side, false));
+      const msg = this.message(from, side, false);
+      step.messages.push(msg);
       const pending = side.pending;
+      if (pending) pending.decoded = msg;
+      if (side.answering) this.exchange(step, side.answering, msg, time);
       this.next(side, time);
       if (pending?.upgrade && !pending.answered) side.phase = 'wait';
     }
@@ -191,7 +150,7 @@ export class HttpConnection implements Decoder {
 
   private next(side: Side, time: number): void {
     side.phase = 'head';
-    side.req = side.res = side.body = side.latencyMs = side.pending = undefined;
+    side.req = side.res = side.body = side.latencyMs = side.pending = side.answering = undefined;
     side.ambiguous = false;
     side.start = side.q.length > 0 ? time : undefined;
   }
@@ -220,13 +179,7 @@ export class HttpConnection implements Decoder {
       step.messages.push(this.message('client', side, true));
       return this.fail(step, f.error);
     }
-    side.body = new BodyReader(
-      f.kind === 'none' ? 'length' : f.kind,
-      f.length,
-      this.options.maxValue,
-      'client',
-      this.options.redact,
-    );
+    side.body = this.bodyReader(f, 'client', req.fields);
     side.phase = 'body';
   }
 
@@ -240,24 +193,27 @@ export class HttpConnection implements Decoder {
     const method = pending?.method ?? 'GET';
     if (res.status === 101 || (method === 'CONNECT' && res.status >= 200 && res.status < 300)) {
       const proto = res.status === 101 ? (values(res.fields, 'upgrade')[0] ?? 'unknown') : 'tunnel';
-      step.messages.push(
-        upgradeMessage(
-          {
-            status: res.status,
-            reason: res.reason,
-            version: res.version,
-            headers: res.fields,
-            upgrade: proto.toLowerCase(),
-            url: method === 'CONNECT' ? pending?.url : undefined,
-            latencyMs: side.latencyMs,
-          },
-          this.options,
-        ),
+      const up = upgradeMessage(
+        {
+          status: res.status,
+          reason: res.reason,
+          version: res.version,
+          headers: res.fields,
+          upgrade: proto.toLowerCase(),
+          url: method === 'CONNECT' ? pending?.url : undefined,
+          latencyMs: side.latencyMs,
+        },
+        this.options,
       );
+      step.messages.push(up);
+      if (pending) this.exchange(step, pending, up, time);
       step.opaque = true;
       return;
     }
-    if (pending && !informational) pending.answered = true;
+    if (pending && !informational) {
+      pending.answered = true;
+      side.answering = pending;
+    }
     if (pending?.upgrade && !informational) this.resumeClient(time, step);
     const noBody = informational || method === 'HEAD' || res.status === 204 || res.status === 304;
     const f: Framing = noBody
@@ -268,14 +224,29 @@ export class HttpConnection implements Decoder {
       step.messages.push(this.message('server', side, true));
       return this.fail(step, f.error);
     }
-    side.body = new BodyReader(
-      f.kind === 'none' ? 'length' : f.kind,
+    side.body = this.bodyReader(f, 'server', noBody ? [] : res.fields);
+    side.phase = 'body';
+  }
+
+  /** one exchange: `pending`'s request and its final answer `res`, complete at `time` */
+  private exchange(step: DecodeStep, pending: Pending, res: Decoded, time: number): void {
+    const req = pending.decoded ?? { method: pending.method, url: pending.url };
+    (step.exchanges ??= []).push(httpExchange(req, res, pending.time, time, this.options.maxValue));
+  }
+
+  private bodyReader(f: Framing, from: From, fields: RequestHead['fields']): BodyReader {
+    const kind = f.kind === 'none' ? 'length' : f.kind;
+    const empty = kind === 'length' && f.length === 0;
+    const redact = this.options.redact;
+    return new BodyReader(
+      kind,
       f.length,
       this.options.maxValue,
-      'server',
-      this.options.redact,
+      from,
+      redact,
+      this.names,
+      redact && !empty ? bodyScanner(fields, this.names) : undefined,
     );
-    side.phase = 'body';
   }
 
   /** the server refused an upgrade: the client's held bytes are HTTP again */
@@ -288,32 +259,6 @@ export class HttpConnection implements Decoder {
   }
 
   private message(from: From, side: Side, incomplete: boolean): Decoded {
-    const b = side.body;
-    const body = {
-      body: b?.kept ?? [],
-      bodyLength: b?.length ?? 0,
-      trailers: b?.trailers,
-      framing: side.ambiguous ? ('ambiguous' as const) : undefined,
-      incomplete,
-    };
-    if (from === 'client' && side.req) {
-      const r = side.req;
-      return requestMessage(
-        { method: r.method, url: r.url, version: r.version, headers: r.fields, ...body },
-        this.options,
-      );
-    }
-    const r = side.res!;
-    return responseMessage(
-      {
-        status: r.status,
-        reason: r.reason,
-        version: r.version,
-        headers: r.fields,
-        latencyMs: side.latencyMs,
-        ...body,
-      },
-      this.options,
-    );
+    return sideMessage(from, side, incomplete, this.options);
   }
 }

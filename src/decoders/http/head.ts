@@ -8,7 +8,8 @@
 import type { ByteQueue } from '../byte-queue.js';
 import type { From } from '../../events.js';
 import type { Mask } from '../decoder.js';
-import { SECRET_HEADERS } from './message.js';
+import { DEFAULT_SECRET_NAMES, NAME_MAX, type SecretNames } from './secret-names.js';
+import { UrlScanner } from './pair-scanner.js';
 
 export const HEAD_CAP = 64 * 1024;
 const LF = 0x0a;
@@ -16,10 +17,10 @@ const CR = 0x0d;
 const COLON = 0x3a;
 const SP = 0x20;
 const HTAB = 0x09;
-/** longest secret header name plus the colon and some slack for whitespace */
-const NAME_PROBE = 24;
-/** first letters (lower case) of the secret header names */
-const SECRET_FIRST = new Set([...SECRET_HEADERS].map((n) => n.charCodeAt(0)));
+/** the longest header name looked at, plus the colon and some slack for whitespace */
+const NAME_PROBE = NAME_MAX + 8;
+/** header values that are URLs: their query and fragment are scanned like a request target */
+const URL_HEADERS = new Set(['referer', 'location', 'content-location', 'refresh']);
 
 export type ScanResult = 'more' | { head: Buffer } | { error: string };
 
@@ -32,14 +33,18 @@ export class HeadScanner {
   /** undefined: not known yet for this line */
   private lineSecretStart: number | null | undefined;
   private prevSecret = false;
+  /** the URL in the current line (request target, Referer...) and how far it was fed */
+  private url: UrlScanner | undefined;
+  private urlFed = 0;
 
   /** `startLine`: the head begins with a request or status line (false for chunked trailers) */
   constructor(
     private readonly from: From,
     private readonly startLine: boolean,
     private readonly redact: boolean,
+    private readonly names: SecretNames = DEFAULT_SECRET_NAMES,
   ) {
-    if (!startLine) this.lineNo = 1;
+    this.reset();
   }
 
   reset(): void {
@@ -48,6 +53,14 @@ export class HeadScanner {
     this.lineNo = this.startLine ? 0 : 1;
     this.lineSecretStart = undefined;
     this.prevSecret = false;
+    this.startUrl();
+  }
+
+  /** a request line carries a target whose query may hold secrets */
+  private startUrl(): void {
+    const request = this.startLine && this.from === 'client' && this.redact;
+    this.url = request ? new UrlScanner(this.names, true) : undefined;
+    this.urlFed = 0;
   }
 
   scan(q: ByteQueue, masks: Mask[]): ScanResult {
@@ -56,6 +69,7 @@ export class HeadScanner {
       if (idx === -1) {
         this.scanPos = q.length;
         this.probeSecret(q, masks, false);
+        this.feedUrl(q, masks, q.length);
         if (q.length >= HEAD_CAP) return { error: 'head larger than 64 KiB' };
         return 'more';
       }
@@ -65,6 +79,7 @@ export class HeadScanner {
           // empty lines before a request line (RFC 9112 §2.2): drop them
           q.skip(idx + 1);
           this.scanPos = 0;
+          this.startUrl();
           continue;
         }
         const head = q.take(idx + 1);
@@ -78,10 +93,23 @@ export class HeadScanner {
         }
         this.prevSecret = this.lineSecretStart != null;
       }
+      this.feedUrl(q, masks, lineEnd);
+      this.url = undefined;
       this.lineNo++;
       this.lineStart = this.scanPos = idx + 1;
       this.lineSecretStart = undefined;
     }
+  }
+
+  /** feeds the line's URL bytes up to `upTo` (relative to the read cursor) */
+  private feedUrl(q: ByteQueue, masks: Mask[], upTo: number): void {
+    if (!this.url || upTo <= this.urlFed) return;
+    const bytes = q.peek(upTo - this.urlFed, this.urlFed);
+    const base = q.offset + this.urlFed;
+    this.url.feed(bytes, 0, bytes.length, (s, e) =>
+      masks.push({ from: this.from, start: base + s, end: base + e }),
+    );
+    this.urlFed = upTo;
   }
 
   /** Decide whether the current (maybe partial) field line carries a secret; report its value
@@ -94,9 +122,6 @@ export class HeadScanner {
     if (first === SP || first === HTAB) {
       // obs-fold: a continuation line belongs to the previous field
       this.lineSecretStart = this.prevSecret ? q.offset + this.lineStart : null;
-    } else if (!SECRET_FIRST.has(first | 0x20)) {
-      // no secret header name starts with this letter: skip the name lookup
-      this.lineSecretStart = null;
     } else {
       const colon = q.indexOf(COLON, this.lineStart, NAME_PROBE);
       if (colon === -1) {
@@ -108,7 +133,11 @@ export class HeadScanner {
           .toString('latin1')
           .trim()
           .toLowerCase();
-        this.lineSecretStart = SECRET_HEADERS.has(name) ? q.offset + colon + 1 : null;
+        this.lineSecretStart = this.names.header(name) ? q.offset + colon + 1 : null;
+        if (this.lineSecretStart === null && this.redact && URL_HEADERS.has(name)) {
+          this.url = new UrlScanner(this.names, false);
+          this.urlFed = colon + 1;
+        }
       }
     }
     if (this.lineSecretStart != null && this.redact) {

@@ -5,16 +5,13 @@
 //   head fields + kept body bytes + real body length ──▶ Decoded { name, summary, fields }
 
 import type { Decoded, DecoderOptions } from '../decoder.js';
+import { DEFAULT_SECRET_NAMES, secretNamesOf, type SecretNames } from './secret-names.js';
+import { redactUrl } from './pair-scanner.js';
+import { REDACTED } from '../summary-text.js';
 
-/** header names whose values are secrets (lower case) */
-export const SECRET_HEADERS: ReadonlySet<string> = new Set([
-  'authorization',
-  'proxy-authorization',
-  'cookie',
-  'set-cookie',
-]);
-
-export const REDACTED = '[redacted]';
+/** what a secret header value, query value or JSON string becomes in decoded fields */
+/** header values that are URLs: secret query values in them are masked */
+const URL_HEADERS = new Set(['referer', 'location', 'content-location', 'refresh']);
 
 /** lower-case name -> value, or the values in order when the header is repeated */
 export type HeaderMap = Record<string, string | string[]>;
@@ -36,6 +33,8 @@ export interface BodyInput {
   framing?: 'ambiguous';
   /** the peer closed before the message was complete */
   incomplete?: boolean;
+  /** how many kept body bytes redaction masked (they read as `*`) */
+  bodyRedacted?: number;
 }
 
 export interface RequestInput extends BodyInput {
@@ -66,7 +65,7 @@ export interface UpgradeInput {
   latencyMs?: number;
 }
 
-type Opts = Pick<DecoderOptions, 'redact' | 'maxValue'>;
+type Opts = Pick<DecoderOptions, 'redact' | 'maxValue' | 'redactHeaders' | 'redactFields'>;
 
 function pairs(input: HeaderInput): Array<[string, string]> {
   const out: Array<[string, string]> = [];
@@ -88,13 +87,24 @@ function pairs(input: HeaderInput): Array<[string, string]> {
   return out;
 }
 
-/** Header list -> HeaderMap with lower-case names; secret values become '[redacted]'. A header
- * called `__proto__` is defined as an own key, never as the prototype. */
-export function headerMap(input: HeaderInput, redact: boolean): HeaderMap {
+/** Header list -> HeaderMap with lower-case names; secret values become '[redacted]', and so do
+ * secret query values in URL headers (Referer, Location). A header called `__proto__` is
+ * defined as an own key, never as the prototype. */
+export function headerMap(
+  input: HeaderInput,
+  redact: boolean,
+  names: SecretNames = DEFAULT_SECRET_NAMES,
+): HeaderMap {
   const map: HeaderMap = {};
   for (const [rawName, rawValue] of pairs(input)) {
     const name = rawName.toLowerCase();
-    const value = redact && SECRET_HEADERS.has(name) ? REDACTED : rawValue;
+    const value = !redact
+      ? rawValue
+      : names.header(name)
+        ? REDACTED
+        : URL_HEADERS.has(name)
+          ? redactUrl(rawValue, names, REDACTED)
+          : rawValue;
     const prev = Object.hasOwn(map, name) ? map[name] : undefined;
     if (prev === undefined) {
       if (name === '__proto__')
@@ -138,23 +148,26 @@ function bodyFields(input: BodyInput, opts: Opts): Record<string, unknown> {
   if (kept.length > opts.maxValue) kept = kept.subarray(0, opts.maxValue);
   const f: Record<string, unknown> = { body: kept.toString('base64'), bodyLength: length };
   if (length > kept.length) f.truncated = true;
-  if (input.trailers !== undefined) f.trailers = headerMap(input.trailers, opts.redact);
+  if (input.trailers !== undefined)
+    f.trailers = headerMap(input.trailers, opts.redact, secretNamesOf(opts));
   if (input.framing) f.framing = input.framing;
   if (input.incomplete) f.incomplete = true;
+  if (input.bodyRedacted) f.bodyRedacted = input.bodyRedacted;
   return f;
 }
 
 export function requestMessage(input: RequestInput, opts: Opts): Decoded {
-  const headers = headerMap(input.headers, opts.redact);
-  const url =
-    input.url.length > SUMMARY_URL_MAX ? `${input.url.slice(0, SUMMARY_URL_MAX)}…` : input.url;
+  const names = secretNamesOf(opts);
+  const headers = headerMap(input.headers, opts.redact, names);
+  const full = opts.redact ? redactUrl(input.url, names, REDACTED) : input.url;
+  const url = full.length > SUMMARY_URL_MAX ? `${full.slice(0, SUMMARY_URL_MAX)}…` : full;
   return {
     from: 'client',
     name: 'request',
     summary: `${input.method} ${url}`,
     fields: {
       method: input.method,
-      url: input.url,
+      url: full,
       version: version(input.version),
       headers,
       ...bodyFields(input, opts),
@@ -163,7 +176,7 @@ export function requestMessage(input: RequestInput, opts: Opts): Decoded {
 }
 
 export function responseMessage(input: ResponseInput, opts: Opts): Decoded {
-  const headers = headerMap(input.headers, opts.redact);
+  const headers = headerMap(input.headers, opts.redact, secretNamesOf(opts));
   const fields: Record<string, unknown> = {
     status: input.status,
     reason: input.reason,
@@ -195,7 +208,7 @@ export function upgradeMessage(input: UpgradeInput, opts: Opts): Decoded {
     status: input.status,
     reason: input.reason,
     version: version(input.version),
-    headers: headerMap(input.headers, opts.redact),
+    headers: headerMap(input.headers, opts.redact, secretNamesOf(opts)),
     upgrade: input.upgrade,
   };
   if (input.url !== undefined) fields.url = input.url;

@@ -1,11 +1,15 @@
 // Client commands in the command phase (first payload byte = command). Each parse returns the
-// message, what kind of answer to expect, and the payload ranges that hold secrets.
+// message, what kind of answer to expect, and the payload ranges that hold secrets; or, for a
+// packet too short for the fields its command needs, unread (the decoder falls back).
 
 import type { Decoded } from '../decoder.js';
+import type { Column } from './columns.js';
 import { CAP } from './handshake.js';
-import { Reader, Short, text } from './reader.js';
+import type { Unread } from './reader.js';
+import { Reader, text, unread } from './reader.js';
 import { redactSql, secretRanges } from './sql-secrets.js';
-import { readValue } from './values.js';
+import { execute, readQueryAttributes } from './params.js';
+import { REDACTED, oneLine } from '../summary-text.js';
 
 export const COM = {
   QUIT: 0x01,
@@ -13,6 +17,7 @@ export const COM = {
   QUERY: 0x03,
   FIELD_LIST: 0x04,
   STATISTICS: 0x09,
+  PING: 0x0e,
   CHANGE_USER: 0x11,
   BINLOG_DUMP: 0x12,
   STMT_PREPARE: 0x16,
@@ -20,10 +25,27 @@ export const COM = {
   STMT_SEND_LONG_DATA: 0x18,
   STMT_CLOSE: 0x19,
   STMT_RESET: 0x1a,
+  SET_OPTION: 0x1b,
   STMT_FETCH: 0x1c,
   BINLOG_DUMP_GTID: 0x1e,
   STMT_BULK_EXECUTE: 0xfa,
 } as const;
+
+/** commands the server never answers */
+export const NO_ANSWER: ReadonlySet<number> = new Set([
+  COM.QUIT,
+  COM.STMT_CLOSE,
+  COM.STMT_SEND_LONG_DATA,
+]);
+
+/** commands whose first 4 payload bytes after the command byte are a statement id */
+export const STMT_ID_COMMANDS: ReadonlySet<number> = new Set([
+  COM.STMT_EXECUTE,
+  COM.STMT_CLOSE,
+  COM.STMT_RESET,
+  COM.STMT_SEND_LONG_DATA,
+  COM.STMT_FETCH,
+]);
 
 const NAMES: Record<number, string> = {
   0x00: 'COM_SLEEP',
@@ -77,11 +99,19 @@ export interface Stmt {
   types?: number[];
   /** params sent with COM_STMT_SEND_LONG_DATA since the last execute */
   longData?: Set<number>;
+  /** column definitions from the prepare (or the last execute that sent them) */
+  cols?: Column[];
+  /** placeholders that stand for a password (`IDENTIFIED BY ?`): their values are masked */
+  secretParams?: number[];
 }
 
 export interface Ctx {
   caps: number;
   maxValue: number;
+  /** result rows whose values an exchange keeps */
+  maxRows: number;
+  /** server status flags from the last OK/EOF */
+  status?: number;
   redact: boolean;
   stmts: Map<number, Stmt>;
   lastStmtId: number | undefined;
@@ -96,9 +126,13 @@ export interface Command {
 }
 
 const MAX_STMTS = 10000;
-const MAX_PARAMS_SHOWN = 1000;
 
-export function parseCommand(data: Buffer, length: number, truncated: boolean, ctx: Ctx): Command {
+export function parseCommand(
+  data: Buffer,
+  length: number,
+  truncated: boolean,
+  ctx: Ctx,
+): Command | Unread {
   const cmd = data[0] ?? -1;
   const name = commandName(cmd);
   const r = new Reader(data);
@@ -115,6 +149,7 @@ export function parseCommand(data: Buffer, length: number, truncated: boolean, c
     case COM.QUERY: {
       if (ctx.caps & CAP.QUERY_ATTRIBUTES) {
         const attrs = readQueryAttributes(r, ctx, fields);
+        if (r.bad) return unread(r)!;
         if (attrs) fields.queryAttributes = attrs;
       }
       return sqlCommand(data, r.pos, truncated, ctx, fields, name, 'generic');
@@ -136,7 +171,7 @@ export function parseCommand(data: Buffer, length: number, truncated: boolean, c
     case COM.CHANGE_USER: {
       const user = text(r.cstring(), 256).value;
       fields.user = user;
-      fields.authData = ctx.redact ? '[redacted]' : r.rest().toString('hex');
+      fields.authData = ctx.redact ? REDACTED : r.rest().toString('hex');
       // its bytes are masked from the command byte on when the packet starts (see index.ts)
       return command(`change user to ${user}`, 'changeUser');
     }
@@ -149,33 +184,62 @@ export function parseCommand(data: Buffer, length: number, truncated: boolean, c
     case COM.STMT_RESET:
     case COM.STMT_FETCH:
     case COM.STMT_CLOSE:
-    case COM.STMT_SEND_LONG_DATA: {
-      const id = stmtId(r.u32(), ctx);
-      const stmt = ctx.stmts.get(id);
-      fields.statementId = id;
-      if (stmt) fields.sql = stmt.sql;
-      if (cmd === COM.STMT_CLOSE) {
-        ctx.stmts.delete(id);
-        return command(`close statement ${id}`, 'none');
-      }
-      if (cmd === COM.STMT_SEND_LONG_DATA) {
-        const param = r.u16();
-        fields.param = param;
-        fields.length = length - 7;
-        if (stmt) (stmt.longData ??= new Set()).add(param);
-        return command(`statement ${id} param ${param}: ${length - 7} bytes`, 'none');
-      }
-      if (cmd === COM.STMT_FETCH) fields.rows = r.u32();
-      if (cmd === COM.STMT_RESET && stmt) stmt.longData = undefined;
-      return command(`statement ${id}${stmt ? `: ${oneLine(stmt.sql)}` : ''}`);
-    }
+    case COM.STMT_SEND_LONG_DATA:
+      return statementCommand(cmd, r, length, ctx, fields, command);
     default:
       return command(length > 1 ? `${length - 1} bytes` : '');
   }
 }
 
+type MakeCommand = (summary: string, answer?: Answer) => Command;
+
+/** the commands on a prepared statement after PREPARE and EXECUTE: reset, fetch, close, long data */
+function statementCommand(
+  cmd: number,
+  r: Reader,
+  length: number,
+  ctx: Ctx,
+  fields: Record<string, unknown>,
+  command: MakeCommand,
+): Command | Unread {
+  const id = stmtId(r.u32(), ctx);
+  if (r.bad) return unread(r)!;
+  const stmt = statementOf(id, ctx, fields);
+  if (cmd === COM.STMT_CLOSE) {
+    ctx.stmts.delete(id);
+    return command(`close statement ${id}`, 'none');
+  }
+  if (cmd === COM.STMT_SEND_LONG_DATA) {
+    const param = r.u16();
+    if (r.bad) return unread(r)!;
+    fields.param = param;
+    fields.length = length - 7;
+    if (stmt) (stmt.longData ??= new Set()).add(param);
+    return command(`statement ${id} param ${param}: ${length - 7} bytes`, 'none');
+  }
+  if (cmd === COM.STMT_FETCH) {
+    const rows = r.u32();
+    if (r.bad) return unread(r)!;
+    fields.rows = rows;
+  }
+  if (cmd === COM.STMT_RESET && stmt) stmt.longData = undefined;
+  return command(`statement ${id}${stmt ? `: ${oneLine(stmt.sql)}` : ''}`);
+}
+
+/** the prepared statement a command names, recorded in its fields (with its SQL when known) */
+export function statementOf(
+  id: number,
+  ctx: Ctx,
+  fields: Record<string, unknown>,
+): Stmt | undefined {
+  const stmt = ctx.stmts.get(id);
+  fields.statementId = id;
+  if (stmt) fields.sql = stmt.sql;
+  return stmt;
+}
+
 /** MariaDB's "last prepared statement" id (pipelined prepare + execute) */
-function stmtId(id: number, ctx: Ctx): number {
+export function stmtId(id: number, ctx: Ctx): number {
   return id === 0xffffffff && ctx.lastStmtId !== undefined ? ctx.lastStmtId : id;
 }
 
@@ -210,113 +274,13 @@ function sqlCommand(
   };
 }
 
-export function oneLine(s: string, max = 200): string {
-  const flat = s.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
-}
-
 /** where the sql starts in a (partial) COM_QUERY payload, or undefined when not known yet */
 export function querySqlOffset(data: Buffer, ctx: Ctx): number | undefined {
   if (!(ctx.caps & CAP.QUERY_ATTRIBUTES)) return 1;
   const r = new Reader(data);
   r.pos = 1;
-  try {
-    readQueryAttributes(r, ctx, {});
-    return r.pos;
-  } catch {
-    return undefined;
-  }
-}
-
-function readQueryAttributes(
-  r: Reader,
-  ctx: Ctx,
-  fields: Record<string, unknown>,
-): Record<string, unknown> | undefined {
-  const count = r.lenenc();
-  r.lenenc(); // parameter set count, always 1
-  if (count === 0) return undefined;
-  const { values, names } = readParams(r, count, true, undefined, ctx, fields);
-  const attrs: Record<string, unknown> = {};
-  values.forEach((v, i) => {
-    const k = names[i] ?? `${i}`;
-    if (k !== '__proto__') attrs[k] = v;
-  });
-  return attrs;
-}
-
-function execute(
-  r: Reader,
-  truncated: boolean,
-  ctx: Ctx,
-  fields: Record<string, unknown>,
-  name: string,
-): Command {
-  const id = stmtId(r.u32(), ctx);
-  const flags = r.u8();
-  r.u32(); // iteration count
-  const stmt = ctx.stmts.get(id);
-  fields.statementId = id;
-  if (stmt) fields.sql = stmt.sql;
-  let count = stmt?.params;
-  const attrsOn = (ctx.caps & CAP.QUERY_ATTRIBUTES) !== 0;
-  try {
-    if (attrsOn && ((count ?? 0) > 0 || flags & 0x08)) count = r.lenenc();
-    if (count !== undefined && count > 0) {
-      const { values } = readParams(r, count, attrsOn, stmt, ctx, fields);
-      fields.params = values;
-    }
-  } catch (e) {
-    if (!(e instanceof Short)) throw e;
-    if (truncated) fields.truncated = true;
-    else fields.paramsError = e.message;
-  }
-  if (stmt) stmt.longData = undefined;
-  const summary = stmt ? oneLine(stmt.sql) : `statement ${id}`;
-  return {
-    msg: { from: 'client', name, summary, fields },
-    answer: 'generic',
-    secrets: [],
-    ...(stmt ? { sql: stmt.sql } : {}),
-  };
-}
-
-/** null bitmap, new-params-bound flag, types (and names), then the values */
-function readParams(
-  r: Reader,
-  count: number,
-  named: boolean,
-  stmt: Stmt | undefined,
-  ctx: Ctx,
-  fields: Record<string, unknown>,
-): { values: unknown[]; names: string[] } {
-  const bitmap = r.bytes(Math.floor((count + 7) / 8));
-  const bound = r.u8();
-  let types = stmt?.types;
-  const names: string[] = [];
-  if (bound) {
-    types = [];
-    for (let i = 0; i < count; i++) {
-      const t = r.u16();
-      types.push(t);
-      if (named) names.push(text(r.lenencBytes(), 256).value);
-    }
-    if (stmt) stmt.types = types;
-  }
-  const values: unknown[] = [];
-  const cut = { truncated: false };
-  if (!types) return { values, names };
-  const shown = Math.min(count, MAX_PARAMS_SHOWN);
-  for (let i = 0; i < shown; i++) {
-    if (bitmap[i >> 3]! & (1 << (i & 7))) values.push(null);
-    else if (stmt?.longData?.has(i)) values.push('[long data]');
-    else {
-      const t = types[i] ?? 0xfd;
-      values.push(readValue(r, t & 0xff, (t & 0x8000) !== 0, ctx.maxValue, cut));
-    }
-  }
-  if (cut.truncated || shown < count) fields.truncated = true;
-  return { values, names };
+  readQueryAttributes(r, ctx, {});
+  return r.bad ? undefined : r.pos;
 }
 
 export function rememberStmt(ctx: Ctx, id: number, stmt: Stmt): void {

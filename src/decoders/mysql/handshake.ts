@@ -1,8 +1,11 @@
 // The connection phase: the server's HandshakeV10, the client's HandshakeResponse41 (or the
-// 32-byte SSLRequest), and the auth exchange that follows. Auth data is never shown.
+// 32-byte SSLRequest), and the auth exchange that follows. Auth data is never shown. A packet
+// too short for the fields the connection needs is unread (the decoder falls back).
 
 import type { Decoded } from '../decoder.js';
-import { Reader, text } from './reader.js';
+import type { Unread } from './reader.js';
+import { Reader, text, unread } from './reader.js';
+import { REDACTED } from '../summary-text.js';
 
 export const CAP = {
   MYSQL: 0x1, // CLIENT_LONG_PASSWORD; MariaDB reads a clear bit as "MariaDB extended caps follow"
@@ -30,19 +33,20 @@ export interface Greeting {
   caps: number;
   extCaps: number;
   mariadb: boolean;
+  /** the 20-byte challenge a login answers (parts 1 and 2, without the trailing NUL) */
+  scramble: Buffer;
 }
-
-const REDACTED = '[redacted]';
 
 export function parseGreeting(
   data: Buffer,
   maxValue: number,
-): { msg: Decoded; greeting: Greeting } {
+): { msg: Decoded; greeting: Greeting } | Unread {
   const r = new Reader(data);
   r.u8(); // protocol version 10
   const version = text(r.cstring(), 256).value;
   const threadId = r.u32();
-  r.bytes(8); // scramble part 1
+  const part1 = r.bytes(8);
+  let part2: Buffer = Buffer.alloc(0);
   r.u8();
   let caps = r.u16();
   let authPlugin = '';
@@ -57,14 +61,16 @@ export function parseGreeting(
     r.bytes(6);
     const ext = r.u32();
     if (!(caps & CAP.MYSQL)) extCaps = ext;
-    if (caps & CAP.SECURE_CONNECTION) r.upTo(Math.max(13, scrambleLen - 8));
+    if (caps & CAP.SECURE_CONNECTION) part2 = r.upTo(Math.max(13, scrambleLen - 8));
     if (caps & CAP.PLUGIN_AUTH) authPlugin = text(r.cstring(), maxValue).value;
   }
+  const short = unread(r);
+  if (short) return short;
   const mariadb = /mariadb/i.test(version);
   const shown = version.startsWith('5.5.5-') && mariadb ? version.slice(6) : version;
   const tls = caps & CAP.SSL ? ', TLS available' : '';
   return {
-    greeting: { caps, extCaps, mariadb },
+    greeting: { caps, extCaps, mariadb, scramble: scrambleOf(part1, part2) },
     msg: {
       from: 'server',
       name: 'HandshakeV10',
@@ -79,6 +85,11 @@ export function parseGreeting(
       },
     },
   };
+}
+
+function scrambleOf(part1: Buffer, part2: Buffer): Buffer {
+  const end = part2[part2.length - 1] === 0 ? part2.length - 1 : part2.length;
+  return Buffer.concat([part1, part2.subarray(0, end)]);
 }
 
 export interface Login {
@@ -98,30 +109,12 @@ export function parseLogin(
   data: Buffer,
   maxValue: number,
   redact: boolean,
-): { msg: Decoded; login: Login } {
+): { msg: Decoded; login: Login } | Unread {
   const r = new Reader(data);
   const caps = r.u32();
-  if (!(caps & CAP.PROTOCOL_41)) {
-    // HandshakeResponse320: int<2> caps, int<3> max packet, user, auth: only the user is shown
-    const r2 = new Reader(data);
-    const caps16 = r2.u16();
-    r2.u24();
-    const user = text(r2.cstring(), 256).value;
-    const authLen = r2.rest().length;
-    return {
-      login: { caps: caps16, extCaps: 0, ssl: false },
-      msg: {
-        from: 'client',
-        name: 'HandshakeResponse320',
-        summary: `login ${user}`,
-        fields: {
-          user,
-          capabilities: caps16,
-          authData: authShown(data, r2.pos - authLen, authLen, redact),
-        },
-      },
-    };
-  }
+  const noCaps = unread(r);
+  if (noCaps) return noCaps;
+  if (!(caps & CAP.PROTOCOL_41)) return parseLogin320(data, redact);
   r.u32(); // max packet
   const charset = r.u8();
   r.bytes(19);
@@ -142,20 +135,9 @@ export function parseLogin(
   const fields: Record<string, unknown> = { user };
   if (caps & CAP.CONNECT_WITH_DB && r.left > 0) fields.schema = text(r.cstring(), 256).value;
   if (caps & CAP.PLUGIN_AUTH && r.left > 0) fields.authPlugin = text(r.cstring(), 256).value;
-  if (caps & CAP.CONNECT_ATTRS && r.left > 0) {
-    const attrs: Record<string, string> = {};
-    const total = r.lenenc();
-    const end = Math.min(r.buf.length, r.pos + total);
-    let count = 0;
-    while (r.pos < end && count < 64) {
-      const k = text(r.lenencBytes(), 256).value;
-      const v = text(r.lenencBytes(), 1024).value;
-      if (k !== '__proto__') attrs[k] = v;
-      count++;
-    }
-    r.pos = end;
-    fields.attrs = attrs;
-  }
+  if (caps & CAP.CONNECT_ATTRS && r.left > 0) fields.attrs = connectAttrs(r);
+  const short = unread(r);
+  if (short) return short;
   fields.authData = authShown(data, authStart, authLen, redact);
   fields.capabilities = caps;
   if (extCaps) fields.mariadbCapabilities = extCaps;
@@ -173,16 +155,58 @@ export function parseLogin(
   };
 }
 
+/** HandshakeResponse320: int<2> caps, int<3> max packet, user, auth: only the user is shown */
+function parseLogin320(data: Buffer, redact: boolean): { msg: Decoded; login: Login } | Unread {
+  const r = new Reader(data);
+  const caps16 = r.u16();
+  r.u24();
+  const user = text(r.cstring(), 256).value;
+  const authLen = r.rest().length;
+  const short = unread(r);
+  if (short) return short;
+  return {
+    login: { caps: caps16, extCaps: 0, ssl: false },
+    msg: {
+      from: 'client',
+      name: 'HandshakeResponse320',
+      summary: `login ${user}`,
+      fields: {
+        user,
+        capabilities: caps16,
+        authData: authShown(data, r.pos - authLen, authLen, redact),
+      },
+    },
+  };
+}
+
+/** the client's connection attributes (at most 64 shown); `r` is left after them */
+function connectAttrs(r: Reader): Record<string, string> {
+  const attrs: Record<string, string> = {};
+  const total = r.lenenc();
+  const end = Math.min(r.buf.length, r.pos + total);
+  let count = 0;
+  while (r.pos < end && count < 64 && !r.bad) {
+    const k = text(r.lenencBytes(), 256).value;
+    const v = text(r.lenencBytes(), 1024).value;
+    if (k !== '__proto__') attrs[k] = v;
+    count++;
+  }
+  r.pos = end;
+  return attrs;
+}
+
 function authShown(data: Buffer, start: number, len: number, redact: boolean): string {
   if (redact) return len > 0 ? `${REDACTED} (${len} bytes)` : '';
   return data.subarray(start, start + len).toString('hex');
 }
 
-/** a server packet during authentication (after the login, before OK/ERR) */
-export function parseAuthServer(data: Buffer, redact: boolean): Decoded | undefined {
+/** a server packet during authentication (after the login, before OK/ERR); unread when empty */
+export function parseAuthServer(data: Buffer, redact: boolean): Decoded | Unread | undefined {
   const first = data[0];
   const r = new Reader(data);
   r.u8();
+  const short = unread(r);
+  if (short) return short;
   if (first === 0xfe) {
     const plugin = text(r.cstring(), 256).value;
     const rest = r.rest();
@@ -222,4 +246,12 @@ export function authResponseMessage(data: Buffer, length: number, redact: boolea
     summary: `${what} (${length} bytes)`,
     fields: { length, authData: redact ? REDACTED : data.toString('hex') },
   };
+}
+
+export const TLS_HINT =
+  'TLS from here on: connect with --ssl-mode=DISABLED (or --skip-ssl), or run looptap with --strip-tls, to see queries';
+
+/** the client asked for TLS (SSLRequest): what follows cannot be read */
+export function tlsMessage(): Decoded {
+  return { from: 'client', name: 'tls', summary: TLS_HINT, fields: { via: 'SSLRequest' } };
 }

@@ -129,6 +129,18 @@ export class PacketFramer {
   }
 }
 
+/** a plan that keeps every byte: for whole recorded streams and replay's answers */
+export const KEEP_ALL: Plan = () => Number.MAX_SAFE_INTEGER;
+
+/** every whole packet of one direction's bytes; a packet they end inside is left out */
+export function wholePackets(bytes: Buffer): Packet[] {
+  const f = new PacketFramer();
+  f.push(bytes, 0);
+  const out: Packet[] = [];
+  for (let p = f.next(KEEP_ALL); p; p = f.next(KEEP_ALL)) out.push(p);
+  return out;
+}
+
 /** payload offset k of a packet starting at `start` -> offset in the framed stream */
 export function framedOffset(start: number, k: number): number {
   return start + k + 4 * Math.floor(k / MAX_FRAME);

@@ -1,55 +1,48 @@
-// A bounds-checked little-endian reader over one packet payload. Reading past the end throws
-// `Short`, which the decoder turns into a fallback: packet parsers stay short and linear.
+// MySQL's reads over one packet payload: little-endian integers, length-encoded integers and
+// strings, NUL-terminated bytes, on the shared never-throw reader (wire-reader.ts), so that a
+// parser reads straight on and decides once what a cut packet costs: the decoder falls back with
+// the reader's `why` where the protocol needs the fields (handshake, command, OK/ERR counts); a
+// row shows the values read before the cut (then `…`); cut parameters and trailers are left out.
 
-export class Short extends Error {
-  constructor(what: string) {
-    super(`packet too short for ${what}`);
-  }
-}
+import { WireReader } from '../wire-reader.js';
 
-export class Reader {
-  pos = 0;
-  constructor(readonly buf: Buffer) {}
+export type { Unread } from '../wire-reader.js';
+export { unread } from '../wire-reader.js';
 
-  get left(): number {
-    return this.buf.length - this.pos;
-  }
-
-  private need(n: number, what: string): void {
-    if (this.pos + n > this.buf.length) throw new Short(what);
-  }
-
+export class Reader extends WireReader {
   u8(): number {
-    this.need(1, 'int<1>');
-    return this.buf[this.pos++]!;
+    const at = this.at(1, 'int<1>');
+    return at < 0 ? 0 : this.buf[at]!;
   }
 
   u16(): number {
-    this.need(2, 'int<2>');
-    const v = this.buf.readUInt16LE(this.pos);
-    this.pos += 2;
-    return v;
+    const at = this.at(2, 'int<2>');
+    return at < 0 ? 0 : this.buf.readUInt16LE(at);
   }
 
   u24(): number {
-    this.need(3, 'int<3>');
-    const v = this.buf.readUIntLE(this.pos, 3);
-    this.pos += 3;
-    return v;
+    const at = this.at(3, 'int<3>');
+    return at < 0 ? 0 : this.buf.readUIntLE(at, 3);
   }
 
   u32(): number {
-    this.need(4, 'int<4>');
-    const v = this.buf.readUInt32LE(this.pos);
-    this.pos += 4;
-    return v;
+    const at = this.at(4, 'int<4>');
+    return at < 0 ? 0 : this.buf.readUInt32LE(at);
   }
 
   u64(): bigint {
-    this.need(8, 'int<8>');
-    const v = this.buf.readBigUInt64LE(this.pos);
-    this.pos += 8;
-    return v;
+    const at = this.at(8, 'int<8>');
+    return at < 0 ? 0n : this.buf.readBigUInt64LE(at);
+  }
+
+  f32(): number {
+    const at = this.at(4, '4 bytes');
+    return at < 0 ? 0 : this.buf.readFloatLE(at);
+  }
+
+  f64(): number {
+    const at = this.at(8, '8 bytes');
+    return at < 0 ? 0 : this.buf.readDoubleLE(at);
   }
 
   /** length-encoded integer; 0xfb (NULL) gives null. Values past 2^53 lose precision. */
@@ -60,28 +53,16 @@ export class Reader {
     if (b === 0xfc) return this.u16();
     if (b === 0xfd) return this.u24();
     if (b === 0xfe) return Number(this.u64());
-    throw new Short('lenenc int (0xff)');
+    return this.fail('lenenc int (0xff)');
   }
 
+  /** a length-encoded integer where NULL is not allowed (NULL fails the reader) */
   lenenc(): number {
     const v = this.lenencOrNull();
-    if (v === null) throw new Short('lenenc int (NULL)');
-    return v;
+    return v === null ? this.fail('lenenc int (NULL)') : v;
   }
 
-  bytes(n: number): Buffer {
-    this.need(n, `${n} bytes`);
-    const out = this.buf.subarray(this.pos, this.pos + n);
-    this.pos += n;
-    return out;
-  }
-
-  /** up to n bytes: fewer when the (truncated) payload ends first */
-  upTo(n: number): Buffer {
-    return this.bytes(Math.min(n, this.left));
-  }
-
-  /** NUL-terminated bytes; a missing NUL takes the rest */
+  /** NUL-terminated bytes; a missing NUL takes the rest (and is no failure) */
   cstring(): Buffer {
     const end = this.buf.indexOf(0, this.pos);
     const stop = end === -1 ? this.buf.length : end;
@@ -94,10 +75,9 @@ export class Reader {
     return this.bytes(this.lenenc());
   }
 
-  rest(): Buffer {
-    const out = this.buf.subarray(this.pos);
-    this.pos = this.buf.length;
-    return out;
+  /** a reader of a length-encoded string's bytes, failing this one with it */
+  lenencNested(): Reader {
+    return this.nested(this.lenenc());
   }
 }
 

@@ -4,6 +4,8 @@
 // After each anchor word, the first quoted literal within three words (skipping user@host parts)
 // is a secret. This errs on the side of hiding: `WHERE password = 'x'` is hidden too.
 
+import { REDACTED } from '../summary-text.js';
+
 const ANCHOR = /\b(?:IDENTIFIED|[A-Z_]*PASSWORD)\b/gi;
 export const HINT = /IDENTIFIED|PASSWORD/i;
 
@@ -72,8 +74,47 @@ export function redactSql(sql: Buffer, ranges: [number, number][]): string {
   let out = '';
   let at = 0;
   for (const [a, b] of ranges) {
-    out += sql.subarray(at, a).toString('utf8') + '[redacted]';
+    out += sql.subarray(at, a).toString('utf8') + REDACTED;
     at = b;
   }
   return out + sql.subarray(at).toString('utf8');
+}
+
+/** the indexes of `?` placeholders that stand where a password literal would (after the same
+ * anchors: `IDENTIFIED BY ?`, `PASSWORD(?)`, `MASTER_PASSWORD = ?`) */
+export function secretPlaceholders(sql: string): number[] {
+  if (!HINT.test(sql)) return [];
+  const marks = placeholders(sql);
+  const out: number[] = [];
+  ANCHOR.lastIndex = 0;
+  for (let m = ANCHOR.exec(sql); m; m = ANCHOR.exec(sql)) {
+    const at = placeholderAfter(sql, m.index + m[0].length);
+    const index = at === undefined ? undefined : marks.get(at);
+    if (index !== undefined && !out.includes(index)) out.push(index);
+  }
+  return out;
+}
+
+/** position -> index of every `?` outside quotes, backticks and comments */
+function placeholders(s: string): Map<number, number> {
+  const out = new Map<number, number>();
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === "'" || c === '"' || c === '`') i = closeQuote(s, i);
+    else if (c === '?') out.set(i, out.size);
+  }
+  return out;
+}
+
+function placeholderAfter(s: string, i: number): number | undefined {
+  let words = 0;
+  while (i < s.length) {
+    const c = s[i]!;
+    if (c === '?') return i;
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '=' || c === '(') i++;
+    else if (/[A-Za-z0-9_$]/.test(c) && ++words <= 3) {
+      while (i < s.length && /[A-Za-z0-9_$]/.test(s[i]!)) i++;
+    } else return undefined;
+  }
+  return undefined;
 }

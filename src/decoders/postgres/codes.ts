@@ -114,3 +114,6 @@ export const ERROR_FIELDS: Record<string, string> = {
   c: 'column',
   n: 'constraint',
 };
+
+/** longest summary line: statements are shown longer than the other protocols' text */
+export const LINE_MAX = 300;

@@ -2,9 +2,9 @@
 // (startup phase, last Authentication code, pending frontend ops, COPY and row counters) and
 // turns frames into messages. Chatty backend messages are folded (see docs/decoders/postgres.md).
 //
-//   client bytes ─▶ Framer(untyped→typed) ─▶ frontend.ts ─┐
-//                                                          ├─▶ state here ─▶ messages + masks
-//   server bytes ─▶ Framer(byte|typed)    ─▶ backend.ts  ─┘
+//   client bytes ─▶ Framer(untyped→typed) ─▶ client-messages.ts ─┐
+//                                                                ├─▶ state here ─▶ messages + masks
+//   server bytes ─▶ Framer(byte|typed)    ─▶ server-messages.ts ─┘
 
 import type { Decoded, DecodeStep, Decoder, DecoderOptions, Mask } from '../decoder.js';
 import { NOTHING } from '../decoder.js';
@@ -12,8 +12,12 @@ import type { From } from '../../events.js';
 import { CANCEL_REQUEST, F, GSSENC_REQUEST, SSL_REQUEST } from './codes.js';
 import type { Frame, FrameEvent } from './framing.js';
 import { Framer } from './framing.js';
-import { decodeFrontend, decodeUntyped } from './frontend.js';
-import type { FrontMsg } from './frontend.js';
+import { decodeFrontend } from './client-messages.js';
+import { decodeUntyped } from './startup.js';
+import type { FrontMsg } from './client-messages.js';
+import { ClientSecrets } from './client-secrets.js';
+import { Exchanges } from './exchanges.js';
+import { opRequest } from './op-request.js';
 import { PendingOps } from './pending.js';
 import type { Op, OpKind } from './pending.js';
 import { ServerSide } from './server-side.js';
@@ -31,6 +35,13 @@ const OP_OF: Record<number, OpKind> = {
   [F.Sync]: 'Sync',
 };
 
+/** A bug here (a TypeError, a RangeError) is not the peer's fault: it stops decoding with a
+ * reason that says so, the same words the Observer uses for a decoder that throws, so that tests
+ * and the capture tell it from a protocol fallback. */
+export const DECODER_ERROR = 'decoder error';
+const decoderError = (err: unknown): string =>
+  `${DECODER_ERROR}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`;
+
 export interface CopyAgg {
   messages: number;
   bytes: number;
@@ -43,6 +54,7 @@ export class PgConnection implements Decoder {
   readonly client: Framer;
   readonly server: Framer;
   readonly ops = new PendingOps();
+  readonly xs: Exchanges;
   /** the last Authentication request code: tells the four kinds of 'p' apart */
   authCode = -1;
   /** after an extended-protocol error, until the client's next Sync: ops the server skips */
@@ -55,14 +67,15 @@ export class PgConnection implements Decoder {
   private fallbackReason = '';
   private tls: TlsWatch | null = null;
   private readonly backend: ServerSide;
-  /** password keyword scan of a Query/Parse still arriving */
-  private scan = { start: -1, scanned: 0, tail: '', hit: false };
+  private readonly secrets: ClientSecrets;
 
   constructor(readonly opts: DecoderOptions) {
     const keep = Math.max(1024, opts.maxValue) + 1024;
     this.client = new Framer('client', 'untyped', keep);
     this.server = new Framer('server', 'typed', keep);
     this.backend = new ServerSide(this);
+    this.xs = new Exchanges(opts);
+    this.secrets = new ClientSecrets(this.client, (s, e) => this.mask('client', s, e));
   }
 
   push(from: From, chunk: Buffer, time: number): DecodeStep {
@@ -72,7 +85,7 @@ export class PgConnection implements Decoder {
       if (this.tls) this.watchTls(from, false);
       else this.drain(from === 'client' ? this.client : this.server);
     } catch (err) {
-      this.stop(`internal error: ${err instanceof Error ? err.message : String(err)}`);
+      this.stop(decoderError(err));
     }
     return this.step();
   }
@@ -82,9 +95,12 @@ export class PgConnection implements Decoder {
     try {
       void time;
       if (this.tls) this.watchTls(from, true);
-      else this.flushCopy(from);
+      else {
+        this.flushCopy(from);
+        if (from === 'server') this.xs.ended(this.ops.drain());
+      }
     } catch (err) {
-      this.stop(`internal error: ${err instanceof Error ? err.message : String(err)}`);
+      this.stop(decoderError(err));
     }
     return this.step();
   }
@@ -103,6 +119,7 @@ export class PgConnection implements Decoder {
     const agg = this.copy[from];
     if (!agg) return;
     delete this.copy[from];
+    this.xs.copied(agg.bytes);
     const direction = from === 'client' ? 'in' : 'out';
     const fields: Record<string, unknown> = { direction, messages: agg.messages, bytes: agg.bytes };
     if (agg.format) fields.format = agg.format;
@@ -138,11 +155,18 @@ export class PgConnection implements Decoder {
   }
 
   private step(): DecodeStep {
-    if (this.out.length === 0 && this.masks.length === 0 && (!this.stopped || this.reported)) {
+    if (
+      this.out.length === 0 &&
+      this.masks.length === 0 &&
+      !this.xs.pending &&
+      (!this.stopped || this.reported)
+    ) {
       return NOTHING;
     }
     const step: DecodeStep = { messages: this.out };
     if (this.masks.length > 0) step.masks = this.masks;
+    const exchanges = this.xs.take();
+    if (exchanges) step.exchanges = exchanges;
     if (this.stopped && !this.reported) {
       this.reported = true;
       if (this.stopped === 'opaque') step.opaque = true;
@@ -164,13 +188,14 @@ export class PgConnection implements Decoder {
       else this.backend.onEvent(ev);
       if (this.stopped || this.tls) return;
     }
-    if (f === this.client) this.scanPartial();
+    if (f === this.client) this.secrets.partial();
   }
 
   private onClient(ev: FrameEvent): void {
     if (ev.kind === 'head') return this.clientHead(ev.frame);
     if (ev.kind !== 'frame') return;
     const { frame, body, truncated } = ev;
+    if (this.opts.redact) this.secrets.frame(frame, body);
     if (frame.type === 0) return this.clientUntyped(frame, body);
     if (frame.type === F.CopyData) {
       const agg = (this.copy.client ??= { messages: 0, bytes: 0 });
@@ -192,13 +217,7 @@ export class PgConnection implements Decoder {
 
   private clientHead(frame: Frame): void {
     if (frame.type === F.CopyData) frame.keep = 0;
-    else if (frame.type === F.Password)
-      this.mask('client', frame.bodyStart, frame.bodyStart + frame.len);
-    else if (frame.type === 0 && frame.code === CANCEL_REQUEST) {
-      this.mask('client', frame.bodyStart + 4, frame.bodyStart + frame.len);
-    } else if (frame.type === F.Query || frame.type === F.Parse) {
-      this.scan = { start: frame.start, scanned: 0, tail: '', hit: false };
-    }
+    else if (this.opts.redact) this.secrets.head(frame, this.authCode);
   }
 
   private clientUntyped(frame: Frame, body: Buffer): void {
@@ -223,24 +242,7 @@ export class PgConnection implements Decoder {
       msg.fields.skipped = true;
       return;
     }
-    this.ops.add(kind, time);
-  }
-
-  /** a Query/Parse still arriving that mentions "password": mask the rest of it right away */
-  private scanPartial(): void {
-    const cur = this.client.current;
-    const s = this.scan;
-    if (!this.opts.redact || !cur || cur.start !== s.start || s.hit) return;
-    const kept = this.client.keptLength;
-    if (kept <= s.scanned) return;
-    const text = s.tail + this.client.keptFrom(s.scanned).toString('latin1').toLowerCase();
-    const i = text.indexOf('password');
-    if (i !== -1) {
-      s.hit = true;
-      this.mask('client', cur.bodyStart + s.scanned - s.tail.length + i, cur.bodyStart + cur.len);
-    }
-    s.tail = text.slice(-7);
-    s.scanned = kept;
+    this.ops.add(kind, time, opRequest(this.xs, kind, time, msg));
   }
 }
 

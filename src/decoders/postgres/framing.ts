@@ -26,6 +26,8 @@ export interface Frame {
   time: number;
   /** how many body bytes to keep; the caller may lower it after the head event */
   keep: number;
+  /** set after the head event to have every body byte shown to `onBytes` (secret scan) */
+  scan?: boolean;
 }
 
 export type FrameEvent =
@@ -46,6 +48,8 @@ export class Framer {
   private parts: Buffer[] = [];
   private kept = 0;
   private left = 0;
+  /** sees the body bytes of frames marked `scan`, kept or skipped, with their offset */
+  onBytes: ((bytes: Buffer, offset: number) => void) | null = null;
 
   constructor(
     readonly side: 'client' | 'server',
@@ -167,11 +171,19 @@ export class Framer {
       const keepMore = Math.max(0, frame.keep - this.kept);
       const n = Math.min(q.length, this.left);
       const k = Math.min(n, keepMore);
+      const see = frame.scan && this.onBytes;
       if (k > 0) {
-        this.parts.push(q.take(k));
+        const at = q.offset;
+        const part = q.take(k);
+        this.parts.push(part);
         this.kept += k;
+        if (see) see(part, at);
       }
-      if (n > k) q.skip(n - k);
+      if (n > k) {
+        // bytes beyond the kept window: a view (or a chunk-sized copy) only for the scan
+        if (see) see(q.peek(n - k), q.offset);
+        q.skip(n - k);
+      }
       this.left -= n;
     }
     if (this.left > 0) return null;

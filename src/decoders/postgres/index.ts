@@ -2,6 +2,7 @@
 
 import type { DecoderModule } from '../decoder.js';
 import { PgConnection } from './connection.js';
+import { PgSecretScanner } from './secret-scan.js';
 import { sniffPostgres } from './sniff.js';
 
 export const postgres: DecoderModule = {
@@ -14,4 +15,6 @@ export const postgres: DecoderModule = {
     }
   },
   create: (options) => new PgConnection(options),
+  // password literals in bytes no decoder reads (after a fallback; see secret-scan.ts)
+  scanner: () => new PgSecretScanner(),
 };

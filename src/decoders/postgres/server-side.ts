@@ -4,32 +4,38 @@
 // DataRow (counted into CommandComplete.rows), CopyIn/Out/BothResponse and CopyData/CopyDone
 // (into one CopyData summary), and ReadyForQuery when an answer was already shown for its batch.
 
-import { AUTH_METHODS, AUTH_NAMES, B, TX_STATUS } from './codes.js';
+import { B, TX_STATUS } from './codes.js';
 import type { Frame, FrameEvent } from './framing.js';
 import type { PgConnection } from './connection.js';
 import type { Op } from './pending.js';
-import { REDACTED } from './frontend.js';
 import {
+  authMessage,
   errorSummary,
-  parseAuth,
+  infoMessage,
   parseCopyResponse,
   parseErrorFields,
-  parseNegotiate,
-  parseNotification,
+  parseFields,
+  parseParamTypes,
   parseParameterStatus,
-  parseRowDescription,
   tagRows,
-} from './backend.js';
-import { Reader, oneLine } from './reader.js';
+} from './server-messages.js';
+import { Reader } from './reader.js';
+import { REDACTED, oneLine } from '../summary-text.js';
 
 const MAX_PARAMS = 100;
 
-const AUTH_SUMMARY: Record<number, string> = {
-  0: 'authenticated',
-  3: 'cleartext password requested',
-  5: 'md5 password requested',
-  11: 'SASL challenge',
-  12: 'SASL final',
+/** answers that only pop the op they complete */
+const POPS: Partial<Record<number, 'Parse' | 'Bind' | 'Close' | 'Describe'>> = {
+  [B.ParseComplete]: 'Parse',
+  [B.BindComplete]: 'Bind',
+  [B.CloseComplete]: 'Close',
+  [B.NoData]: 'Describe',
+};
+
+const COMPLETE_NAMES: Partial<Record<number, string>> = {
+  [B.CommandComplete]: 'CommandComplete',
+  [B.EmptyQueryResponse]: 'EmptyQueryResponse',
+  [B.PortalSuspended]: 'PortalSuspended',
 };
 
 export class ServerSide {
@@ -62,7 +68,10 @@ export class ServerSide {
 
   private head(frame: Frame): void {
     const t = frame.type;
-    if (t === B.DataRow || t === B.CopyData) frame.keep = 0;
+    // rows are read only while their exchange still keeps values (--max-rows)
+    if (t === B.DataRow) {
+      if (!this.c.xs.wantsRow(this.c.ops.peek())) frame.keep = 0;
+    } else if (t === B.CopyData) frame.keep = 0;
     // BackendKeyData's key, and SASL challenges/signatures (with the masked client proof they
     // would still allow an offline guess): blank everything after the pid / the auth code
     else if (t === B.BackendKeyData || t === B.Authentication) {
@@ -77,12 +86,16 @@ export class ServerSide {
   private frame(frame: Frame, body: Buffer): void {
     const c = this.c;
     const ops = c.ops;
-    const max = c.opts.maxValue;
-    const r = new Reader(body);
+    const pops = POPS[frame.type];
+    if (pops) {
+      ops.popIf(pops);
+      return;
+    }
     switch (frame.type) {
       case B.DataRow:
         this.rows++;
         this.rowBytes += frame.len;
+        c.xs.row(ops.peek(), body);
         return;
       case B.CopyData: {
         const agg = (c.copy.server ??= { messages: 0, bytes: 0 });
@@ -90,142 +103,106 @@ export class ServerSide {
         agg.bytes += frame.len;
         return;
       }
-      case B.ParseComplete:
-        ops.popIf('Parse');
-        return;
-      case B.BindComplete:
-        ops.popIf('Bind');
-        return;
-      case B.CloseComplete:
-        ops.popIf('Close');
-        return;
-      case B.NoData:
-        ops.popIf('Describe');
-        return;
       case B.ParameterDescription:
-        return;
+        return c.xs.paramTypes(parseParamTypes(body), ops.peek());
       case B.Authentication:
         return this.auth(body);
       case B.BackendKeyData:
-        this.pid = r.i32();
-        if (!this.startup) {
-          c.emit('server', {
-            name: 'BackendKeyData',
-            summary: `backend pid ${this.pid}`,
-            fields: { pid: this.pid, key: REDACTED },
-          });
-        }
-        return;
-      case B.ParameterStatus: {
-        const [parameter, value] = parseParameterStatus(body);
-        if (this.startup) {
-          if (Object.keys(this.params).length < MAX_PARAMS)
-            this.params[parameter] = value.slice(0, 1024);
-          return;
-        }
-        c.emit('server', {
-          name: 'ParameterStatus',
-          summary: `${parameter} = ${oneLine(value, 200)}`,
-          fields: { parameter, value: value.slice(0, max) },
-        });
-        return;
-      }
+        return this.backendKey(body);
+      case B.ParameterStatus:
+        return this.parameterStatus(body);
       case B.ReadyForQuery:
-        return this.ready(frame, String.fromCharCode(r.u8()));
-      case B.RowDescription: {
-        const columns = parseRowDescription(body);
-        this.rows = 0;
-        this.rowBytes = 0;
-        c.emit(
-          'server',
-          {
-            name: 'RowDescription',
-            summary: oneLine(columns.join(', '), 200),
-            fields: { columns },
-          },
-          this.latency(frame, ops.popIf('Describe')),
-        );
-        return;
-      }
+        return this.ready(frame, String.fromCharCode(new Reader(body).u8()));
+      case B.RowDescription:
+        return this.rowDescription(frame, body);
       case B.CommandComplete:
       case B.EmptyQueryResponse:
-      case B.PortalSuspended: {
-        const tag = frame.type === B.CommandComplete ? r.cstring().slice(0, 256) : '';
-        const op = ops.popIf('Execute') ?? this.simple();
-        const fields: Record<string, unknown> = {};
-        if (tag) fields.tag = tag;
-        const rows =
-          tagRows(tag) ??
-          (this.rows > 0 || frame.type === B.PortalSuspended ? this.rows : undefined);
-        if (rows !== undefined) fields.rows = rows;
-        if (this.rowBytes > 0) fields.rowBytes = this.rowBytes;
-        const name =
-          frame.type === B.CommandComplete
-            ? 'CommandComplete'
-            : frame.type === B.EmptyQueryResponse
-              ? 'EmptyQueryResponse'
-              : 'PortalSuspended';
-        const summary =
-          tag || (name === 'PortalSuspended' ? `suspended after ${this.rows} rows` : 'empty query');
-        this.answer(frame, { name, summary, fields }, op);
-        return;
-      }
+      case B.PortalSuspended:
+        return this.complete(frame, body);
       case B.ErrorResponse:
         return this.error(frame, body);
-      case B.NoticeResponse: {
-        const notice = parseErrorFields(body, max);
-        c.emit('server', {
-          name: 'NoticeResponse',
-          summary: errorSummary(notice),
-          fields: { notice },
-        });
-        return;
-      }
-      case B.NotificationResponse: {
-        const n = parseNotification(body, max);
-        c.emit('server', {
-          name: 'NotificationResponse',
-          summary: oneLine(`${n.channel}: ${n.payload}`),
-          fields: n,
-        });
-        return;
-      }
+      case B.NoticeResponse:
+      case B.NotificationResponse:
+      case B.NegotiateProtocolVersion:
+        return c.emit('server', infoMessage(frame.type, body, c.opts.maxValue));
       case B.CopyInResponse:
       case B.CopyOutResponse:
       case B.CopyBothResponse: {
-        const info = parseCopyResponse(body);
         const side = frame.type === B.CopyInResponse ? 'client' : 'server';
-        c.copy[side] = { messages: 0, bytes: 0, ...info };
+        c.copy[side] = { messages: 0, bytes: 0, ...parseCopyResponse(body) };
+        c.xs.copyStart(ops.peek());
         return;
       }
       case B.CopyDone:
         c.copy.server ??= { messages: 0, bytes: 0 };
         return c.flushCopy('server', 'CopyDone');
-      case B.FunctionCallResponse: {
-        const len = r.i32();
-        this.answer(
-          frame,
-          {
-            name: 'FunctionCallResponse',
-            summary: len < 0 ? 'NULL' : `${len} bytes`,
-            fields: { length: len },
-          },
-          this.simple(),
-        );
-        return;
-      }
-      case B.NegotiateProtocolVersion: {
-        const v = parseNegotiate(body);
-        c.emit('server', {
-          name: 'NegotiateProtocolVersion',
-          summary:
-            `server speaks up to 3.${v.minor}` +
-            (v.unrecognized.length ? `, ignored ${v.unrecognized.join(', ')}` : ''),
-          fields: { minor: v.minor, unrecognized: v.unrecognized },
-        });
-        return;
-      }
+      case B.FunctionCallResponse:
+        return this.functionResult(frame, body);
     }
+  }
+
+  /** the pid is kept for the first ReadyForQuery's summary; the key is never shown */
+  private backendKey(body: Buffer): void {
+    this.pid = new Reader(body).i32();
+    if (this.startup) return;
+    this.c.emit('server', {
+      name: 'BackendKeyData',
+      summary: `backend pid ${this.pid}`,
+      fields: { pid: this.pid, key: REDACTED },
+    });
+  }
+
+  /** folded into the first ReadyForQuery during startup, a message of its own later */
+  private parameterStatus(body: Buffer): void {
+    const [parameter, value] = parseParameterStatus(body);
+    if (this.startup) {
+      if (Object.keys(this.params).length < MAX_PARAMS)
+        this.params[parameter] = value.slice(0, 1024);
+      return;
+    }
+    this.c.emit('server', {
+      name: 'ParameterStatus',
+      summary: `${parameter} = ${oneLine(value, 200)}`,
+      fields: { parameter, value: value.slice(0, this.c.opts.maxValue) },
+    });
+  }
+
+  private rowDescription(frame: Frame, body: Buffer): void {
+    const c = this.c;
+    const fields = parseFields(body);
+    const columns = fields.map((f) => f.name);
+    this.rows = 0;
+    this.rowBytes = 0;
+    const describe = c.ops.popIf('Describe');
+    c.xs.fields(fields, describe, c.ops.peek());
+    const message = { name: 'RowDescription', summary: oneLine(columns.join(', '), 200) };
+    c.emit('server', { ...message, fields: { columns } }, this.latency(frame, describe));
+  }
+
+  /** CommandComplete, EmptyQueryResponse, PortalSuspended: the rows counted since the last
+   * RowDescription go with it */
+  private complete(frame: Frame, body: Buffer): void {
+    const tag = frame.type === B.CommandComplete ? new Reader(body).cstring().slice(0, 256) : '';
+    const op = this.c.ops.popIf('Execute') ?? this.simple();
+    const fields: Record<string, unknown> = {};
+    if (tag) fields.tag = tag;
+    const rows =
+      tagRows(tag) ?? (this.rows > 0 || frame.type === B.PortalSuspended ? this.rows : undefined);
+    if (rows !== undefined) fields.rows = rows;
+    if (this.rowBytes > 0) fields.rowBytes = this.rowBytes;
+    const name = COMPLETE_NAMES[frame.type]!;
+    const summary =
+      tag || (name === 'PortalSuspended' ? `suspended after ${this.rows} rows` : 'empty query');
+    this.c.xs.complete(op, summary, tag || undefined, tagRows(tag), frame.time);
+    this.answer(frame, { name, summary, fields }, op);
+  }
+
+  private functionResult(frame: Frame, body: Buffer): void {
+    const len = new Reader(body).i32();
+    const summary = len < 0 ? 'NULL' : `${len} bytes`;
+    const op = this.simple();
+    this.c.xs.complete(op, summary, undefined, undefined, frame.time);
+    this.answer(frame, { name: 'FunctionCallResponse', summary, fields: { length: len } }, op);
   }
 
   /** the simple-protocol op an answer belongs to (Query, FunctionCall or the startup) */
@@ -251,17 +228,9 @@ export class ServerSide {
   }
 
   private auth(body: Buffer): void {
-    const c = this.c;
-    const a = parseAuth(body);
-    c.authCode = a.code;
-    const fields: Record<string, unknown> = { method: AUTH_METHODS[a.code] ?? String(a.code) };
-    if (a.mechanisms) fields.mechanisms = a.mechanisms;
-    if (!c.opts.redact && (a.code === 11 || a.code === 12)) fields.data = body.toString('utf8', 4);
-    const name = AUTH_NAMES[a.code] ?? 'Authentication';
-    const summary = a.mechanisms
-      ? `SASL ${a.mechanisms.join(', ')}`
-      : (AUTH_SUMMARY[a.code] ?? name);
-    c.emit('server', { name, summary, fields });
+    const { code, message } = authMessage(body, this.c.opts.redact);
+    this.c.authCode = code;
+    this.c.emit('server', message);
   }
 
   private error(frame: Frame, body: Buffer): void {
@@ -270,6 +239,7 @@ export class ServerSide {
     const fields: Record<string, unknown> = { error };
     let op = this.simple();
     const head = c.ops.peek();
+    let skippedOps: Op[] = [];
     if (!op && head?.kind === 'Sync')
       op = head; // failed while processing Sync (e.g. COMMIT)
     else if (!op && head) {
@@ -277,9 +247,11 @@ export class ServerSide {
       op = c.ops.shift();
       fields.failed = head.kind;
       const { skipped, reachedSync } = c.ops.skipToSync();
-      if (skipped.length > 0) fields.skipped = skipped;
+      skippedOps = skipped;
+      if (skipped.length > 0) fields.skipped = skipped.map((o) => o.kind);
       if (!reachedSync) c.skipToSync = true;
     }
+    c.xs.error(error, op, skippedOps, frame.time);
     if (this.rows > 0) fields.rows = this.rows;
     this.answer(frame, { name: 'ErrorResponse', summary: errorSummary(error), fields }, op, 40);
   }
@@ -288,6 +260,7 @@ export class ServerSide {
     const c = this.c;
     const op = c.ops.popThroughSync();
     c.flushCopy('server');
+    c.xs.ready(op, status, frame.time);
     if (this.startup) {
       this.startup = false;
       const version = this.params.server_version;

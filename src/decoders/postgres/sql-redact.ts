@@ -3,6 +3,8 @@
 // `\password` (`ALTER USER x PASSWORD 'SCRAM-SHA-256$4096:...'`), `OPTIONS (password 'x')` of a
 // user mapping, and `password=...` inside conninfo strings (CREATE SUBSCRIPTION, dblink).
 
+import { REDACTED } from '../summary-text.js';
+
 export interface SqlSecret {
   /** character offsets in the sql string of the secret (the literal, quotes included) */
   start: number;
@@ -39,7 +41,7 @@ export function redactSql(sql: string, secrets: SqlSecret[]): string {
   let pos = 0;
   for (const s of secrets) {
     if (s.start < pos) continue;
-    out += sql.slice(pos, s.start) + "'[redacted]'";
+    out += sql.slice(pos, s.start) + `'${REDACTED}'`;
     pos = s.end;
   }
   return out + sql.slice(pos);

@@ -6,7 +6,7 @@
 import type { Decoded } from '../decoder.js';
 import type { ByteQueue } from '../byte-queue.js';
 import type { From } from '../../events.js';
-import { parseClientHello } from './tls-hello.js';
+import { parseClientHello } from '../tls-hello.js';
 
 /** a TLS record carries at most 16 KiB plus some expansion */
 const MAX_RECORD = 16384 + 2048;

@@ -3,12 +3,11 @@
 // capped JSON form. Nothing here sees more than the bytes a reader decided to keep.
 
 import { isUtf8 } from 'node:buffer';
-import type { RespNode } from './resp.js';
+import type { RespNode } from './resp-node.js';
+import { REDACTED, oneLine } from '../summary-text.js';
 
-export const REDACTED = '[redacted]';
 /** longest argument or string shown inside a summary line */
 const SUMMARY_ARG = 64;
-const SUMMARY_MAX = 200;
 
 /** kept bytes as a JSON-safe string: UTF-8 text as is, otherwise \xHH escapes; `size` is the
  * full length on the wire (more than kept when the value was cut) */
@@ -78,11 +77,6 @@ const ESC: Record<string, string> = {
   '\t': '\\t',
 };
 
-export function oneLine(s: string): string {
-  const flat = s.includes('\n') || s.includes('\r') ? s.replace(/[\r\n]+/g, ' ') : s;
-  return flat.length > SUMMARY_MAX ? flat.slice(0, SUMMARY_MAX) + '…' : flat;
-}
-
 /** command names that take a subcommand, shown upper-case in summaries */
 const CONTAINERS = new Set(['acl', 'client', 'cluster', 'command', 'config', 'function']);
 const CONTAINERS2 = new Set(['latency', 'memory', 'module', 'object', 'script', 'xinfo', 'xgroup']);
@@ -100,13 +94,9 @@ export function commandSummary(args: string[], argc: number): string {
 
 const AGG_NAME: Record<string, string> = { '*': 'array', '%': 'map', '~': 'set', '>': 'push' };
 
-/** the reply line people read: OK, (integer) 3, "hello", array(10), map(7), nil, error text */
-export function replySummary(n: RespNode): string {
+/** numbers and booleans as redis-cli prints them, in the frame summary and the rendered reply */
+export function typedScalar(n: RespNode): string | undefined {
   switch (n.k) {
-    case '+':
-    case '-':
-    case '!':
-      return oneLine(n.text ?? '');
     case ':':
       return `(integer) ${n.text}`;
     case ',':
@@ -115,6 +105,20 @@ export function replySummary(n: RespNode): string {
       return `(big number) ${n.text}`;
     case '#':
       return n.text === 't' ? '(true)' : '(false)';
+    default:
+      return undefined;
+  }
+}
+
+/** the reply line people read: OK, (integer) 3, "hello", array(10), map(7), nil, error text */
+export function replySummary(n: RespNode): string {
+  const typed = typedScalar(n);
+  if (typed !== undefined) return typed;
+  switch (n.k) {
+    case '+':
+    case '-':
+    case '!':
+      return oneLine(n.text ?? '');
     case '_':
       return 'nil';
     case '$':

@@ -2,6 +2,7 @@
 //
 //   client bytes ─▶ RequestReader (multibulk | inline) ─▶ 'command' ─▶ Session FIFO
 //   server bytes ─▶ RespReader (iterative, capped) ─────▶ 'reply' (paired, latencyMs) | 'push'
+//                                                        └▶ exchanges (exchanges.ts)
 //
 // Secrets (AUTH, HELLO AUTH, CONFIG SET requirepass, MIGRATE AUTH, ACL SETUSER >pw, and CONFIG
 // GET replies) become "[redacted]" in messages and masks over their bytes. See docs/decoders/redis.md.
@@ -14,27 +15,21 @@ import type {
   Decoder,
   DecoderModule,
   DecoderOptions,
+  ExchangeDraft,
   Mask,
 } from '../decoder.js';
 import { NOTHING } from '../decoder.js';
-import type { ParsedCommand } from './command.js';
-import {
-  commandSummary,
-  errorOf,
-  oneLine,
-  pushSummary,
-  replyJson,
-  replySummary,
-} from './format.js';
+import type { ParsedCommand } from './command-args.js';
+import { commandSummary, errorOf, pushSummary, replyJson, replySummary } from './format.js';
 import { RequestReader } from './request.js';
-import { type RespNode, RespReader, type SecretChild } from './resp.js';
-import { SECRET_PARAMS } from './secrets.js';
+import { type RespNode, RespReader } from './resp.js';
+import { configGetSecret } from './secrets.js';
 import { Session } from './session.js';
+import { Exchanges } from './exchanges.js';
 import { sniffRedis } from './sniff.js';
+import { redisScanner } from './scanner.js';
 import { sniOf } from '../tls-hello.js';
-
-const configGetSecret: SecretChild = (index, prev) =>
-  index % 2 === 1 && SECRET_PARAMS.has((prev?.text ?? '').toLowerCase());
+import { oneLine } from '../summary-text.js';
 
 class RedisDecoder implements Decoder {
   readonly protocol = 'redis' as const;
@@ -43,8 +38,10 @@ class RedisDecoder implements Decoder {
   private readonly req: RequestReader;
   private readonly rep: RespReader;
   private readonly session = new Session();
+  private readonly exchanges = new Exchanges();
   private masks: Mask[] = [];
   private messages: Decoded[] = [];
+  private drafts: ExchangeDraft[] = [];
   private stopped = false;
   private replyStart = 0;
 
@@ -60,6 +57,7 @@ class RedisDecoder implements Decoder {
     if (this.stopped || chunk.length === 0) return NOTHING;
     this.messages = [];
     this.masks = [];
+    this.drafts = [];
     let fallback: string | undefined;
     try {
       if (from === 'client') {
@@ -71,13 +69,18 @@ class RedisDecoder implements Decoder {
     }
     if (fallback) this.stopped = true;
     const step: DecodeStep = { messages: this.messages };
+    if (this.drafts.length > 0) step.exchanges = this.drafts;
     if (this.masks.length > 0) step.masks = this.masks;
     if (fallback) step.fallback = fallback;
     return step;
   }
 
-  end(): DecodeStep {
-    return NOTHING;
+  /** the server closed: the commands it did not answer are incomplete exchanges */
+  end(from: From): DecodeStep {
+    if (this.stopped || from !== 'server') return NOTHING;
+    const left = this.session.drain();
+    if (left.length === 0) return NOTHING;
+    return { messages: [], exchanges: left.map((p) => this.exchanges.unanswered(p)) };
   }
 
   private client(chunk: Buffer, time: number): string | undefined {
@@ -98,7 +101,7 @@ class RedisDecoder implements Decoder {
         this.options.redact && this.session.peek()?.configGet ? configGetSecret : undefined;
       const v = this.rep.next();
       if (!v) break;
-      this.reply(v, this.replyStart, this.rep.lastCut);
+      this.reply(v, this.replyStart, this.rep.lastCut, time);
       this.replyStart = time;
     }
     return this.rep.failed;
@@ -108,17 +111,19 @@ class RedisDecoder implements Decoder {
     const fields: Record<string, unknown> = { command: cmd.args };
     if (cmd.argc > cmd.args.length) fields.argc = cmd.argc;
     if (cmd.truncated) fields.truncated = true;
-    this.messages.push({
-      from: 'client',
-      name: 'command',
-      summary: commandSummary(cmd.args, cmd.argc),
-      fields,
-    });
-    this.session.command(cmd);
+    const summary = commandSummary(cmd.args, cmd.argc);
+    this.messages.push({ from: 'client', name: 'command', summary, fields });
+    const pending = this.session.command(cmd);
+    if (pending) this.exchanges.attach(pending, cmd, summary);
   }
 
-  private reply(v: RespNode, start: number, cut: boolean): void {
-    const { kind, pending } = this.session.reply(v);
+  private reply(v: RespNode, start: number, cut: boolean, time: number): void {
+    const { kind, pending, done } = this.session.reply(v);
+    if (kind !== 'reply') this.drafts.push(this.exchanges.push(v, time, kind === 'monitor'));
+    else if (pending) {
+      const draft = this.exchanges.reply(pending, v, done === true, time);
+      if (draft) this.drafts.push(draft);
+    }
     const fields: Record<string, unknown> = { reply: replyJson(v) };
     if (v.attrs) fields.attributes = replyJson(v.attrs);
     if (cut) fields.truncated = true;
@@ -161,4 +166,5 @@ export const redis: DecoderModule = {
     }
   },
   create: (options) => new RedisDecoder(options),
+  scanner: redisScanner,
 };

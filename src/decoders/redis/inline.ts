@@ -5,7 +5,7 @@
 // argument ends, then the same start is sent again with the real end.
 
 import type { ByteQueue } from '../byte-queue.js';
-import { CommandBuilder, type ParsedCommand } from './command.js';
+import { CommandBuilder, type ParsedCommand } from './command-args.js';
 import { isRuleSecret, type SecretKind } from './secrets.js';
 
 const LF = 0x0a;
@@ -67,6 +67,7 @@ export class InlineReader {
     private readonly maxValue: number,
     private readonly redact: boolean,
     private readonly onMask: (start: number, end: number) => void,
+    private readonly keepRaw = false,
   ) {}
 
   get idle(): boolean {
@@ -75,7 +76,7 @@ export class InlineReader {
 
   next(time: number): ParsedCommand | undefined {
     const q = this.q;
-    this.cmd ??= new CommandBuilder(undefined, this.maxValue, this.redact, time);
+    this.cmd ??= new CommandBuilder(undefined, this.maxValue, this.redact, time, this.keepRaw);
     const idx = q.indexOf(LF, this.scanned);
     if (idx < 0) {
       // hold back a trailing CR: it is dropped if LF follows
@@ -183,7 +184,7 @@ export class InlineReader {
 
   private push(c: number): void {
     if (this.tokSecret === 'rule') {
-      this.tokSecret = isRuleSecret(c) ? 'yes' : 'no';
+      this.tokSecret = isRuleSecret(c, this.keepRaw) ? 'yes' : 'no';
       if (this.tokSecret === 'yes') {
         this.onMask(this.tokStart, Infinity);
         this.tok = [];

@@ -5,9 +5,10 @@
 // budget are skipped by length, never buffered.
 
 import type { ByteQueue } from '../byte-queue.js';
-import { CommandBuilder, type ParsedCommand } from './command.js';
+import { CommandBuilder, type ParsedCommand } from './command-args.js';
 import { BAD, HEADER_MAX, header, NEED_MORE, parseHeader } from './header.js';
 import { InlineReader } from './inline.js';
+import { MORE, NO_CRLF, bulkPayload } from './resp-bulk.js';
 import { isRuleSecret, type SecretKind } from './secrets.js';
 
 const CR = 0x0d;
@@ -42,8 +43,11 @@ export class RequestReader {
     private readonly maxValue: number,
     private readonly redact: boolean,
     private readonly onMask: (start: number, end: number) => void,
+    /** reading a capture for replay: keep every argument's exact bytes in ParsedCommand.raw,
+     * and take an ACL rule that redaction masked whole (`******`) for a secret */
+    private readonly keepRaw = false,
   ) {
-    this.inline = new InlineReader(q, maxValue, redact, onMask);
+    this.inline = new InlineReader(q, maxValue, redact, onMask, keepRaw);
   }
 
   get idle(): boolean {
@@ -67,7 +71,13 @@ export class RequestReader {
         if (n === undefined) return undefined;
         if (n > MAX_ARGC) this.failed = `Redis multibulk count too large (${n})`;
         else if (n > 0) {
-          this.cmd = new CommandBuilder(n, this.maxValue, this.redact, this.startTime);
+          this.cmd = new CommandBuilder(
+            n,
+            this.maxValue,
+            this.redact,
+            this.startTime,
+            this.keepRaw,
+          );
           this.argc = n;
         } // *0 and *-1 are ignored by the server
         continue;
@@ -129,35 +139,23 @@ export class RequestReader {
 
   private readArg(a: Arg): boolean {
     const q = this.q;
-    if (a.left > 0) {
-      const n = Math.min(a.left, q.length);
-      if (n === 0) return false;
-      if (a.secret === 'rule') {
-        // an ACL rule is a secret when it starts with > < # !: decided on its first byte
-        const secret = isRuleSecret(q.at(0));
-        if (secret) {
-          this.onMask(q.offset, q.offset + a.left);
-          a.keep = Buffer.alloc(0);
-        }
-        a.secret = secret ? 'yes' : 'no';
+    if (a.secret === 'rule' && a.left > 0 && q.length > 0) {
+      // an ACL rule is a secret when it starts with > < # !: decided on its first byte
+      const secret = isRuleSecret(q.at(0), this.keepRaw);
+      if (secret) {
+        this.onMask(q.offset, q.offset + a.left);
+        a.keep = Buffer.alloc(0);
       }
-      if (a.kept < a.keep.length) {
-        const m = Math.min(n, a.keep.length - a.kept);
-        q.peek(m).copy(a.keep, a.kept);
-        a.kept += m;
-      }
-      q.skip(n);
-      a.left -= n;
-      if (a.left > 0) return false;
+      a.secret = secret ? 'yes' : 'no';
     }
-    if (q.length < 2) return false;
-    if (q.at(0) !== CR || q.at(1) !== LF) {
+    const kept = bulkPayload(q, a);
+    if (kept === MORE) return false;
+    if (kept === NO_CRLF) {
       this.failed = 'Redis command argument without CRLF';
       return false;
     }
-    q.skip(2);
     this.arg = undefined;
-    this.done = this.added(a.keep.subarray(0, a.kept), a.size, a.secret === 'yes');
+    this.done = this.added(kept, a.size, a.secret === 'yes');
     return true;
   }
 

@@ -7,8 +7,11 @@
 //                bulk payload ─▶ kept (≤ budget) + skipped ─▶ finished top-level RespNode
 
 import type { ByteQueue } from '../byte-queue.js';
-import { showBytes } from './format.js';
+import { type Bulk, MORE, NO_CRLF, bulkPayload, showBulk } from './resp-bulk.js';
 import { BAD, HEADER_MAX, header, NEED_MORE, parseHeader } from './header.js';
+import type { RespNode, SecretChild } from './resp-node.js';
+
+export type { RespNode, SecretChild };
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -21,23 +24,6 @@ const MAX_LEN = Number.MAX_SAFE_INTEGER;
 /** bulks up to this size are shown straight from the queue when they arrived whole */
 const FAST_BULK = 4096;
 
-/** A decoded value. `k` is the RESP type byte: + - : $ * % ~ > | _ # , ( ! = (nulls are `_`). */
-export interface RespNode {
-  k: string;
-  /** scalars: the text (bulks: shown with showBytes, capped) */
-  text?: string;
-  /** bulks: bytes on the wire */
-  size?: number;
-  /** aggregates: announced count (pairs for maps) */
-  len?: number;
-  items?: RespNode[];
-  truncated?: boolean;
-  /** a secret (CONFIG GET requirepass): text dropped, bytes masked */
-  secret?: boolean;
-  /** RESP3 attributes (`|`) that came right before this value */
-  attrs?: RespNode;
-}
-
 interface Frame {
   node: RespNode;
   /** elements still to read (maps and attributes count keys and values) */
@@ -45,16 +31,6 @@ interface Frame {
   /** elements read so far */
   seen: number;
 }
-
-interface Bulk {
-  node: RespNode;
-  left: number;
-  keep: Buffer;
-  kept: number;
-}
-
-/** decides, for a bulk child of the top-level aggregate, whether its payload is a secret */
-export type SecretChild = (index: number, prev: RespNode | undefined) => boolean;
 
 const SIMPLE = new Set([0x2b, 0x2d, 0x3a, 0x2c, 0x28]); // + - : , (
 const SIZED = new Set([0x24, 0x21, 0x3d, 0x2a, 0x25, 0x7e, 0x3e, 0x7c]); // $ ! = * % ~ > |
@@ -249,38 +225,16 @@ export class RespReader {
   }
 
   private readBulk(b: Bulk): boolean {
-    const q = this.q;
-    if (b.left > 0) {
-      const n = Math.min(b.left, q.length);
-      if (n === 0) return false;
-      if (b.kept < b.keep.length) {
-        const m = Math.min(n, b.keep.length - b.kept);
-        q.peek(m).copy(b.keep, b.kept);
-        b.kept += m;
-      }
-      q.skip(n);
-      b.left -= n;
-      if (b.left > 0) return false;
-    }
-    if (q.length < 2) return false;
-    if (q.at(0) !== CR || q.at(1) !== LF) return this.fail('RESP bulk string without CRLF');
-    q.skip(2);
+    const kept = bulkPayload(this.q, b);
+    if (kept === MORE) return false;
+    if (kept === NO_CRLF) return this.fail('RESP bulk string without CRLF');
     this.bulk = undefined;
-    this.bulkDone(b.node, b.keep.subarray(0, b.kept));
+    this.bulkDone(b.node, kept);
     return true;
   }
 
   private bulkDone(node: RespNode, kept: Buffer): void {
-    if (!node.secret) {
-      let bytes = kept;
-      let size = node.size ?? 0;
-      if (node.k === '=' && bytes.length >= 4 && bytes[3] === 0x3a) {
-        bytes = bytes.subarray(4); // `txt:` / `mkd:` format prefix
-        size -= 4;
-      }
-      node.text = showBytes(bytes, size);
-      if (kept.length < (node.size ?? 0)) node.truncated = true;
-    }
+    if (!node.secret) showBulk(node, kept);
     this.finish(node);
   }
 

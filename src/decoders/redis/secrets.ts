@@ -6,6 +6,8 @@
 //   CONFIG SET requirepass pw ...      MIGRATE h p k db t ... AUTH pw | AUTH2 user pw
 //   ACL SETUSER name >pw <pw #hash     SENTINEL SET master auth-pass pw
 
+import type { SecretChild } from './resp-node.js';
+
 /** 'rule': an ACL rule, a secret when its first byte is > < # or ! */
 export type SecretKind = 'no' | 'yes' | 'rule';
 
@@ -18,11 +20,23 @@ export const SECRET_PARAMS = new Set([
   'tls-client-key-file-pass',
 ]);
 
+/** CONFIG GET's reply is name, value, name, value: a secret parameter's value is masked */
+export const configGetSecret: SecretChild = (index, prev) =>
+  index % 2 === 1 && SECRET_PARAMS.has((prev?.text ?? '').toLowerCase());
+
 /** command names that can carry a secret: the fast path skips the tracker for the others */
 export const SECRET_COMMANDS = new Set(['auth', 'hello', 'config', 'migrate', 'acl', 'sentinel']);
 
-export function isRuleSecret(firstByte: number): boolean {
-  return firstByte === 0x3e || firstByte === 0x3c || firstByte === 0x23 || firstByte === 0x21;
+/** `masked`: reading a capture, where redaction turned the whole rule, prefix included, into
+ * `*` bytes (no ACL rule starts with `*`) */
+export function isRuleSecret(firstByte: number, masked = false): boolean {
+  return (
+    firstByte === 0x3e ||
+    firstByte === 0x3c ||
+    firstByte === 0x23 ||
+    firstByte === 0x21 ||
+    (masked && firstByte === 0x2a)
+  );
 }
 
 export class SecretTracker {

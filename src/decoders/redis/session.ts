@@ -8,8 +8,9 @@
 //   - CLIENT REPLY OFF|SKIP: no reply for it (and for what follows / the next command);
 //   - HELLO 2|3 switches the protocol (reverted if it fails), RESET goes back to RESP2.
 
-import type { ParsedCommand } from './command.js';
-import type { RespNode } from './resp.js';
+import type { ExchangeRequest } from '../../events.js';
+import type { ParsedCommand } from './command-args.js';
+import type { RespNode } from './resp-node.js';
 
 /** commands in flight kept at most (a server that never answers must not grow memory) */
 const MAX_PENDING = 65536;
@@ -34,6 +35,12 @@ export interface Pending {
   /** HELLO: the protocol before it, restored if it fails */
   prevProto?: number;
   configGet?: boolean;
+  /** the exchange's request half, set by the decoder */
+  request?: ExchangeRequest;
+  /** bytes of `request` the decoder counts against its retention budget */
+  size?: number;
+  /** replies rendered so far, for commands answered more than once (SUBSCRIBE a b) */
+  parts?: string[];
 }
 
 export type ReplyKind = 'reply' | 'push' | 'monitor';
@@ -58,7 +65,8 @@ export class Session {
     return this.fifo[this.head];
   }
 
-  command(cmd: ParsedCommand): void {
+  /** the command's pending entry, or undefined when no reply will come for it */
+  command(cmd: ParsedCommand): Pending | undefined {
     const [name = '', sub = '', third = ''] = cmd.lower;
     const p: Pending = {
       name: (cmd.args[0] ?? '').toUpperCase(),
@@ -69,16 +77,17 @@ export class Session {
     if (name === 'client' && sub === 'reply') {
       if (third === 'off' || third === 'skip') {
         this.replyMode = third;
-        return;
+        return undefined;
       }
       if (third === 'on') this.replyMode = 'on';
-    } else if (this.replyMode === 'off') return;
+    } else if (this.replyMode === 'off') return undefined;
     else if (this.replyMode === 'skip') {
       this.replyMode = 'on';
-      return;
+      return undefined;
     }
     if (SUBSCRIBE_KINDS.has(name)) {
-      if (this.proto === 3 && (cmd.argc > 1 || name.endsWith('unsubscribe'))) return; // pushes
+      // RESP3: the confirmations are pushes
+      if (this.proto === 3 && (cmd.argc > 1 || name.endsWith('unsubscribe'))) return undefined;
       if (cmd.argc > 1) p.replies = cmd.argc - 1;
       else if (name.endsWith('unsubscribe')) {
         const n = name[0] === 'p' ? this.patterns : name[0] === 's' ? this.shards : this.channels;
@@ -94,10 +103,20 @@ export class Session {
       this.fifo = this.fifo.slice(this.head);
       this.head = 0;
     }
+    return p;
+  }
+
+  /** the commands still waiting, oldest first, removed: the server went away */
+  drain(): Pending[] {
+    const left = this.fifo.slice(this.head);
+    this.fifo = [];
+    this.head = 0;
+    return left;
   }
 
   /** what a top-level value from the server is, and the command it answers (consumed) */
-  reply(n: RespNode): { kind: ReplyKind; pending?: Pending } {
+  /** `done`: the pending command got its last reply */
+  reply(n: RespNode): { kind: ReplyKind; pending?: Pending; done?: boolean } {
     const first = n.items?.[0]?.text?.toLowerCase();
     if (n.k === '>') {
       if (first && SUBSCRIBE_KINDS.has(first)) this.countSubs(first, n);
@@ -114,7 +133,8 @@ export class Session {
     }
     if (!p) return { kind: 'reply' };
     const error = n.k === '-' || n.k === '!';
-    if (--p.replies <= 0 || error) this.head++;
+    const done = --p.replies <= 0 || error;
+    if (done) this.head++;
     if (this.head === this.fifo.length) {
       this.fifo = [];
       this.head = 0;
@@ -129,7 +149,7 @@ export class Session {
         this.channels = this.patterns = this.shards = 0;
       }
     }
-    return { kind: 'reply', pending: p };
+    return { kind: 'reply', pending: p, done };
   }
 
   /** `subscribe news 1`: the third item is the subscription count after it */

@@ -1,0 +1,160 @@
+// What a program asks of a session: the exchanges seen so far, the digest over them, N+1
+// findings, and a table of connections. Fed by the event stream (a hub listener, or the events of
+// a capture file read back), so the test-suite API and the MCP server read the same objects that
+// the capture holds. Bounded: past `maxExchanges` the oldest are dropped and counted.
+
+import type { CaptureEvent, ExchangeEvent, ProtocolName } from '../events.js';
+import {
+  Digest,
+  type NPlusOneFinding,
+  type NPlusOneOptions,
+  type StatsRow,
+  type StatsSort,
+} from '../digest/index.js';
+import { parseFilter, type Filter } from '../filter/index.js';
+
+export const DEFAULT_MAX_EXCHANGES = 100_000;
+
+export interface ConnectionSummary {
+  conn: number;
+  route?: string;
+  client?: string;
+  target?: string;
+  /** the decoder that read it, once one did */
+  protocol?: ProtocolName;
+  /** epoch ms */
+  opened?: number;
+  closed?: number;
+  /** close reason (client_fin, server_reset, ...); absent while open */
+  reason?: string;
+  ms?: number;
+  bytes: { client: number; server: number };
+  exchanges: number;
+  errors: number;
+}
+
+export type FilterInput = string | Filter | undefined;
+
+export function toFilter(f: FilterInput): Filter | undefined {
+  if (f === undefined) return undefined;
+  return typeof f === 'string' ? (f.trim() === '' ? undefined : parseFilter(f)) : f;
+}
+
+export class ConversationLog {
+  private list: ExchangeEvent[] = [];
+  private byId = new Map<number, ExchangeEvent>();
+  private conns = new Map<number, ConnectionSummary>();
+  /** exchanges dropped because the log was full */
+  dropped = 0;
+
+  constructor(readonly maxExchanges = DEFAULT_MAX_EXCHANGES) {}
+
+  /** feed one event; only exchanges and connection events are kept */
+  add(e: CaptureEvent): void {
+    switch (e.type) {
+      case 'exchange':
+        return this.addExchange(e);
+      case 'open': {
+        const c = this.conn(e.conn, e.route);
+        c.client = e.client;
+        c.target = e.target;
+        c.opened = e.time;
+        return;
+      }
+      case 'data':
+        if (e.protocol) this.conn(e.conn, e.route).protocol ??= e.protocol;
+        return;
+      case 'message':
+        this.conn(e.conn, e.route).protocol ??= e.protocol;
+        return;
+      case 'close': {
+        const c = this.conn(e.conn, e.route);
+        c.closed = e.time;
+        c.reason = e.reason;
+        c.ms = e.ms;
+        c.bytes = e.bytes;
+        return;
+      }
+      case 'error':
+        if (e.conn !== undefined) this.conn(e.conn, e.route).errors++;
+        return;
+      default:
+        return;
+    }
+  }
+
+  private addExchange(x: ExchangeEvent): void {
+    this.list.push(x);
+    this.byId.set(x.id, x);
+    const c = this.conn(x.conn, x.route);
+    c.protocol ??= x.protocol;
+    c.exchanges++;
+    if (x.response?.error) c.errors++;
+    if (this.list.length > this.maxExchanges) {
+      const old = this.list.shift()!;
+      this.byId.delete(old.id);
+      this.dropped++;
+    }
+  }
+
+  private conn(id: number, route?: string): ConnectionSummary {
+    let c = this.conns.get(id);
+    if (!c) {
+      c = { conn: id, bytes: { client: 0, server: 0 }, exchanges: 0, errors: 0 };
+      if (route !== undefined) c.route = route;
+      this.conns.set(id, c);
+    }
+    return c;
+  }
+
+  /** the exchanges kept, oldest first, optionally filtered (string: the filter language) */
+  exchanges(filter?: FilterInput): ExchangeEvent[] {
+    const f = toFilter(filter);
+    return f ? this.list.filter((x) => f.match(x)) : this.list.slice();
+  }
+
+  /** exchanges with an id above `afterId` (ids increase in completion order) */
+  since(afterId: number): ExchangeEvent[] {
+    let i = this.list.length;
+    while (i > 0 && this.list[i - 1]!.id > afterId) i--;
+    return this.list.slice(i);
+  }
+
+  get(id: number): ExchangeEvent | undefined {
+    return this.byId.get(id);
+  }
+
+  /** the id of the newest exchange, 0 when none */
+  get lastId(): number {
+    return this.list.length ? this.list[this.list.length - 1]!.id : 0;
+  }
+
+  get size(): number {
+    return this.list.length;
+  }
+
+  stats(filter?: FilterInput, sort: StatsSort = 'total'): StatsRow[] {
+    return digestOf(this.exchanges(filter)).rows(sort);
+  }
+
+  nPlusOne(options?: NPlusOneOptions & { filter?: FilterInput }): NPlusOneFinding[] {
+    return digestOf(this.exchanges(options?.filter)).findings(options);
+  }
+
+  connections(): ConnectionSummary[] {
+    return [...this.conns.values()];
+  }
+
+  reset(): void {
+    this.list = [];
+    this.byId.clear();
+    this.conns.clear();
+    this.dropped = 0;
+  }
+}
+
+export function digestOf(exchanges: Iterable<ExchangeEvent>): Digest {
+  const d = new Digest();
+  for (const x of exchanges) d.add(x);
+  return d;
+}

@@ -1,0 +1,183 @@
+// Issue 9, end to end: what people really send (?token=, X-Api-Key, a form password, JSON
+// fields at any depth, a chunked JSON upload split inside the secret, an OAuth token answer)
+// through `looptap tcp --decode http` and `looptap http`, with real curl and undici against a
+// real Node origin. No canary reaches the live view, the capture (decoded fields and raw data
+// bytes), the HAR or the pcap in plain, base64 or hex; the origin gets every byte as sent
+// (sha256 on both ends); --redact-header/--redact-field add names; --no-redact keeps them.
+
+import t from 'tap';
+import { createHash } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Readable } from 'node:stream';
+import { request } from 'undici';
+import { startOrigin } from './helpers.js';
+import { assertBuilt, runLooptap, spawnLooptap } from '../helpers/net.js';
+import { secretForms } from '../helpers/feed.js';
+
+const run = promisify(execFile);
+const CURL = '/usr/bin/curl';
+const C = {
+  query: 'CANARYe2eQuery81',
+  apiKey: 'CANARYe2eApiKey82',
+  custom: 'CANARYe2eCustomHdr83',
+  form: 'CANARYe2eForm84',
+  json: 'CANARYe2eJson85',
+  field: 'CANARYe2eField86',
+  chunked: 'CANARYe2eChunkedSecret87',
+  token: 'CANARYe2eAccessToken88',
+};
+const FORMS = Object.values(C).flatMap((c) => secretForms(c));
+const sha = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
+const TOKEN_BODY = JSON.stringify({ access_token: C.token, token_type: 'bearer', expires_in: 60 });
+
+function leaks(text: string): string[] {
+  return FORMS.filter((f) => text.includes(f));
+}
+
+t.before(assertBuilt);
+
+for (const mode of ['tcp', 'http'] as const) {
+  t.test(`${mode} mode: nothing secret in view, capture, HAR or pcap`, async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), `looptap-redact-${mode}-`));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const origin = await startOrigin(t, (req, res) => {
+      const parts: Buffer[] = [];
+      req.on('data', (c: Buffer) => parts.push(c));
+      req.on('end', () => {
+        if (req.url === '/token') {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(TOKEN_BODY);
+          return;
+        }
+        // what arrived, as a hash: the answer must not echo the secrets back
+        const got = `${req.url} ${String(req.headers['x-api-key'] ?? '')} ${Buffer.concat(parts).toString('latin1')}`;
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end(sha(got));
+      });
+    });
+    const capture = join(dir, 'c.jsonl');
+    const args = [
+      ...(mode === 'tcp' ? ['tcp', '--decode', 'http'] : ['http']),
+      '--target',
+      String(origin.port),
+      '--capture',
+      capture,
+      '--redact-header',
+      'X-Custom-Auth',
+      '--redact-field',
+      'myCode',
+    ];
+    const lt = await spawnLooptap(t, args);
+    const base = `http://127.0.0.1:${lt.port}`;
+
+    const expect = (url: string, key: string, body: string) => sha(`${url} ${key} ${body}`);
+    const url1 = `/search?q=shoes&token=${C.query}`;
+    const r1 = await run(CURL, [
+      '-s',
+      '-H',
+      `X-Api-Key: ${C.apiKey}`,
+      '-H',
+      `X-Custom-Auth: ${C.custom}`,
+      base + url1,
+    ]);
+    t.equal(r1.stdout, expect(url1, C.apiKey, ''), 'query and headers reached the origin as sent');
+    const form = `user=ann&password=${C.form}`;
+    const r2 = await run(CURL, ['-s', '-d', form, `${base}/login`]);
+    t.equal(r2.stdout, expect('/login', '', form), 'form body reached the origin as sent');
+    const json = JSON.stringify({ user: { name: 'ann', password: C.json }, myCode: C.field });
+    const r3 = await run(CURL, [
+      '-s',
+      '-H',
+      'content-type: application/json',
+      '--data-binary',
+      json,
+      `${base}/json`,
+    ]);
+    t.equal(r3.stdout, expect('/json', '', json), 'JSON body reached the origin as sent');
+    // chunked, with the secret split across chunks
+    const pieces = ['{"client_secret":"', C.chunked.slice(0, 9), C.chunked.slice(9), '","x":1}'];
+    const r4 = await request(`${base}/upload`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: Readable.from(pieces.map((p) => Buffer.from(p))),
+    });
+    t.equal(await r4.body.text(), expect('/upload', '', pieces.join('')), 'chunked upload intact');
+    const r5 = await run(CURL, ['-s', `${base}/token`]);
+    t.equal(sha(r5.stdout), sha(TOKEN_BODY), 'the token answer reached the client as sent');
+
+    const { code } = await lt.stop();
+    t.equal(code, 0);
+    t.same(leaks(lt.stdout.join('\n')), [], 'live view');
+    const text = readFileSync(capture, 'utf8');
+    t.same(leaks(text), [], 'capture text (fields and base64 data)');
+    const events = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const streams = new Map<string, Buffer[]>();
+    for (const e of events) {
+      if (e.type !== 'data') continue;
+      const k = `${String(e.conn)}/${String(e.from)}`;
+      streams.set(k, [...(streams.get(k) ?? []), Buffer.from(String(e.data), 'base64')]);
+    }
+    const raw = [...streams.values()].map((b) => Buffer.concat(b).toString('latin1')).join('\n');
+    t.same(leaks(raw), [], 'raw data bytes, joined per direction');
+    if (mode === 'tcp') t.ok(raw.includes('password=****'), 'names stay readable in raw bytes');
+    const req = events.find((e) => e.type === 'message' && String(e.url).startsWith('/search'));
+    t.equal(req?.url, '/search?q=shoes&token=[redacted]', 'decoded url keeps the name');
+    t.match(req?.headers, { 'x-api-key': '[redacted]', 'x-custom-auth': '[redacted]' });
+
+    const har = join(dir, 'c.har');
+    const h = await runLooptap(['export', capture, '--format', 'har', '--out', har]);
+    t.equal(h.code, 0, h.stderr);
+    t.same(leaks(readFileSync(har, 'utf8')), [], 'HAR');
+    if (mode === 'tcp') {
+      const pcap = join(dir, 'c.pcap');
+      const p = await runLooptap(['export', capture, '--format', 'pcap', '--out', pcap]);
+      t.equal(p.code, 0, p.stderr);
+      const bin = readFileSync(pcap);
+      t.same(leaks(`${bin.toString('latin1')}\n${bin.toString('hex')}`), [], 'pcap');
+    }
+  });
+}
+
+t.test('--no-redact keeps them (so the checks above can fail)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'looptap-redact-off-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const origin = await startOrigin(t, (req, res) => {
+    req.resume();
+    req.on('end', () => res.end(TOKEN_BODY));
+  });
+  for (const mode of ['tcp', 'http'] as const) {
+    const capture = join(dir, `${mode}.jsonl`);
+    const lt = await spawnLooptap(t, [
+      ...(mode === 'tcp' ? ['tcp', '--decode', 'http'] : ['http']),
+      '--target',
+      String(origin.port),
+      '--capture',
+      capture,
+      '--no-redact',
+    ]);
+    await run(CURL, [
+      '-s',
+      '-H',
+      `X-Api-Key: ${C.apiKey}`,
+      '-d',
+      `password=${C.form}`,
+      `http://127.0.0.1:${lt.port}/x?token=${C.query}`,
+    ]);
+    await lt.stop();
+    t.ok(existsSync(capture));
+    const text = readFileSync(capture, 'utf8');
+    for (const c of [C.query, C.form, C.token])
+      t.ok(
+        leaks(text).some((f) => secretForms(c).includes(f)),
+        `${mode}: ${c} kept`,
+      );
+    t.ok(text.includes(C.apiKey), `${mode}: header kept in fields`);
+  }
+});
