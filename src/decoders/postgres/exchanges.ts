@@ -3,6 +3,12 @@
 // ReadyForQuery); under the extended protocol each Execute is one, its SQL taken from the Parse of
 // its statement, and a Parse that no Execute follows before Sync is a 'prepare' exchange. The
 // exchanges of one Sync are reported at its ReadyForQuery, which gives their transaction state.
+// An error is reported at its ErrorResponse: the server flushes that message on its own and node-pg
+// rejects the query on it, before ReadyForQuery arrives, so waiting for ReadyForQuery would let a
+// test read the log without the error its client already holds. The state after an error is
+// known then when the connection was (or was not) in a transaction block; where it is not (a
+// ROLLBACK tag that may have been a ROLLBACK TO SAVEPOINT, a failing statement that ends the
+// block), the exchange waits for ReadyForQuery as before.
 // The client side registers statements and portals as it sends them; the connection hands the
 // answering op (pending.ts) to the server-side methods.
 
@@ -22,6 +28,9 @@ const MAX_BATCH = 256;
 
 const TXN: Record<string, TxnState> = { I: 'idle', T: 'in', E: 'failed' };
 
+/** statements whose failure may end the transaction block rather than fail it */
+const ENDS_BLOCK = /(^|;)\s*(commit|end|rollback|abort|prepare\s+transaction)\b/i;
+
 function cap<V>(m: Map<string, V>, max: number): void {
   if (m.size > max) m.delete(m.keys().next().value!);
 }
@@ -40,6 +49,8 @@ export class Exchanges {
   private out: ExchangeDraft[] = [];
   /** the exchange whose COPY is running */
   private copying: PgExchange | undefined;
+  /** in a transaction block, by the last ReadyForQuery and the tags since; undefined: not known */
+  private block: boolean | undefined;
 
   constructor(opts: DecoderOptions) {
     this.lim = { maxRows: opts.maxRows ?? 20, maxValue: opts.maxValue };
@@ -193,21 +204,33 @@ export class Exchanges {
     const x = op?.x;
     if (!x) return;
     x.complete(text, tag, rows, time);
+    this.track(tag);
     if (this.copying === x) this.copying = undefined;
     if (op.kind === 'Execute') this.finish(x);
+  }
+
+  /** the block state a command tag leaves (ROLLBACK inside a block may be TO SAVEPOINT) */
+  private track(tag: string | undefined): void {
+    if (tag === 'BEGIN' || tag === 'START TRANSACTION') this.block = true;
+    else if (tag === 'COMMIT' || tag === 'PREPARE TRANSACTION') this.block = false;
+    else if (tag === 'ROLLBACK') this.block = this.block === false ? false : undefined;
   }
 
   /** ErrorResponse for `op` (the failed one) and the ops the server skipped after it */
   error(err: Record<string, string | number>, op: Op | undefined, skipped: Op[], time: number) {
     if (!op) return;
     this.copying = undefined;
-    if (op.kind === 'Query' || op.kind === 'FunctionCall') return op.x?.fail(err, time);
+    if (op.kind === 'Query' || op.kind === 'FunctionCall') {
+      if (!op.x) return;
+      op.x.fail(err, time);
+      return this.reportFailed([op.x], op.x);
+    }
     if (op.kind === 'Sync') {
       // the implicit COMMIT at Sync failed: it belongs to the cycle's last statement
       const last = this.batch[this.batch.length - 1];
       if (last && !last.error) last.fail(err, time);
       else this.prepareFailed(op, err, time);
-      return;
+      return this.reportFailed(this.batch, this.batch[this.batch.length - 1]);
     }
     if (op.kind === 'Startup') return;
     const exec = [op, ...skipped].find((o) => o.kind === 'Execute' && o.x);
@@ -216,6 +239,19 @@ export class Exchanges {
       this.finish(exec.x!);
     } else this.prepareFailed(op, err, time);
     if (op.cycle) op.cycle.failed = true;
+    this.reportFailed(this.batch, this.batch[this.batch.length - 1]);
+  }
+
+  /** report `xs` now, with the state the error leaves, when that state is certain */
+  private reportFailed(xs: PgExchange[], failed: PgExchange | undefined): void {
+    const sql = failed?.statement?.sql ?? '';
+    if (this.block === undefined || ENDS_BLOCK.test(sql)) return;
+    const txn: TxnState = this.block ? 'failed' : 'idle';
+    for (const x of xs) {
+      x.done = true;
+      this.out.push(x.draft(this.lim, txn));
+    }
+    if (xs === this.batch) this.batch = [];
   }
 
   private prepareFailed(op: Op, err: Record<string, string | number>, time: number): void {
@@ -229,6 +265,7 @@ export class Exchanges {
   /** ReadyForQuery after `op` (the Query, FunctionCall or Sync it completes) */
   ready(op: Op | undefined, status: string, time: number): void {
     const txn = TXN[status];
+    this.block = status === 'T' || status === 'E' ? true : status === 'I' ? false : undefined;
     if (op?.x && !op.x.done) {
       op.x.end = time;
       op.x.done = true;
