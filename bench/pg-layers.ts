@@ -1,0 +1,66 @@
+// What decoding costs one pgbench -S query in-process, without sockets: an Observer fed a
+// PostgreSQL login, then BENCH_N simple queries with their answers (RowDescription, DataRow,
+// CommandComplete, ReadyForQuery), every event serialised as the capture writes it (data lines
+// as base64, the rest through lineText), libpg-query loaded. Paths: the decoder, and
+// `--decode raw` (data events only), in turns; µs of CPU per query from process.cpuUsage, the
+// min of BENCH_REPS runs each. docs/benchmarks.md ("What each layer costs") has the figures.
+//
+//   node --import=@tapjs/typescript/import bench/pg-layers.ts   (env: BENCH_N=50000 BENCH_REPS=5)
+
+import { Observer } from '../src/relay/observer.js';
+import { DEFAULT_DECODER_OPTIONS } from '../src/decoders/decoder.js';
+import { dataHead, lineText } from '../src/capture/line-format.js';
+import { fingerprintReady } from '../src/digest/pg-fingerprint.js';
+import type { CaptureEvent, DecodeSetting } from '../src/events.js';
+import * as pg from '../test/helpers/pg-frames.js';
+
+const N = Number(process.env.BENCH_N ?? 50_000);
+const REPS = Number(process.env.BENCH_REPS ?? 5);
+
+const ANSWER = Buffer.concat([
+  pg.rowDescriptionTyped([['abalance', 23]]),
+  pg.dataRow(['0']),
+  pg.commandComplete('SELECT 1'),
+  pg.ready('I'),
+]);
+
+/** one run: µs CPU per query and bytes of lines per query */
+function run(setting: DecodeSetting): { us: number; bytes: number } {
+  let bytes = 0;
+  const out = (e: CaptureEvent): void => {
+    bytes +=
+      e.type === 'data'
+        ? dataHead(e).length + e.bytes.toString('base64').length
+        : lineText(e).length;
+  };
+  const obs = new Observer(1, setting, { ...DEFAULT_DECODER_OPTIONS }, out);
+  let t = 1;
+  for (const c of pg.session(pg.login())) if (!('end' in c)) obs.data(c.from, c.bytes, t++);
+  bytes = 0;
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < N; i++) {
+    const aid = 1 + ((i * 7919) % 100_000);
+    obs.data('client', pg.query(`SELECT abalance FROM pgbench_accounts WHERE aid = ${aid};`), t++);
+    obs.data('server', ANSWER, t++);
+  }
+  const cpu = process.cpuUsage(cpu0);
+  return { us: (cpu.user + cpu.system) / N, bytes: bytes / N };
+}
+
+await fingerprintReady();
+const paths: DecodeSetting[] = ['postgres', 'raw'];
+const best = new Map<DecodeSetting, { us: number; bytes: number }>();
+for (let rep = 0; rep < REPS; rep++) {
+  for (const p of paths) {
+    const r = run(p);
+    if (r.us < (best.get(p)?.us ?? Infinity)) best.set(p, r);
+  }
+}
+console.log('| path | µs CPU per query | bytes of lines per query |');
+console.log('| --- | ---: | ---: |');
+for (const p of paths) {
+  const r = best.get(p)!;
+  console.log(
+    `| ${p === 'raw' ? '--decode raw' : 'decode'} | ${r.us.toFixed(1)} | ${Math.round(r.bytes)} |`,
+  );
+}
