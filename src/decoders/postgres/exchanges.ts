@@ -223,14 +223,14 @@ export class Exchanges {
     if (op.kind === 'Query' || op.kind === 'FunctionCall') {
       if (!op.x) return;
       op.x.fail(err, time);
-      return this.reportFailed([op.x], op.x);
+      return this.reportFailed([op.x]);
     }
     if (op.kind === 'Sync') {
       // the implicit COMMIT at Sync failed: it belongs to the cycle's last statement
       const last = this.batch[this.batch.length - 1];
       if (last && !last.error) last.fail(err, time);
       else this.prepareFailed(op, err, time);
-      return this.reportFailed(this.batch, this.batch[this.batch.length - 1]);
+      return this.reportFailed(this.batch);
     }
     if (op.kind === 'Startup') return;
     const exec = [op, ...skipped].find((o) => o.kind === 'Execute' && o.x);
@@ -239,12 +239,13 @@ export class Exchanges {
       this.finish(exec.x!);
     } else this.prepareFailed(op, err, time);
     if (op.cycle) op.cycle.failed = true;
-    this.reportFailed(this.batch, this.batch[this.batch.length - 1]);
+    this.reportFailed(this.batch);
   }
 
-  /** report `xs` now, with the state the error leaves, when that state is certain */
-  private reportFailed(xs: PgExchange[], failed: PgExchange | undefined): void {
-    const sql = failed?.statement?.sql ?? '';
+  /** report `xs` (the failed exchange last) now, with the state the error leaves, when that
+   * state is certain */
+  private reportFailed(xs: PgExchange[]): void {
+    const sql = xs[xs.length - 1]?.statement?.sql ?? '';
     if (this.block === undefined || ENDS_BLOCK.test(sql)) return;
     const txn: TxnState = this.block ? 'failed' : 'idle';
     for (const x of xs) {
@@ -265,7 +266,7 @@ export class Exchanges {
   /** ReadyForQuery after `op` (the Query, FunctionCall or Sync it completes) */
   ready(op: Op | undefined, status: string, time: number): void {
     const txn = TXN[status];
-    this.block = status === 'T' || status === 'E' ? true : status === 'I' ? false : undefined;
+    this.block = txn === undefined ? undefined : txn !== 'idle';
     if (op?.x && !op.x.done) {
       op.x.end = time;
       op.x.done = true;
