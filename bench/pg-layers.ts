@@ -2,7 +2,8 @@
 // PostgreSQL login, then BENCH_N simple queries with their answers (RowDescription, DataRow,
 // CommandComplete, ReadyForQuery), every event serialised as the capture writes it (data lines
 // as base64, the rest through lineText), libpg-query loaded. Paths: the decoder, and
-// `--decode raw` (data events only), in turns; µs of CPU per query from process.cpuUsage, the
+// the decoder with no sink that takes frames (the exchange view, the test-suite API: no message
+// events are built), and `--decode raw` (data events only), in turns; µs of CPU per query from process.cpuUsage, the
 // min of BENCH_REPS runs each. docs/benchmarks.md ("What each layer costs") has the figures.
 //
 //   node --import=@tapjs/typescript/import bench/pg-layers.ts   (env: BENCH_N=50000 BENCH_REPS=5)
@@ -12,6 +13,7 @@ import { DEFAULT_DECODER_OPTIONS } from '../src/decoders/decoder.js';
 import { dataHead, lineText } from '../src/capture/line-format.js';
 import { fingerprintReady } from '../src/digest/pg-fingerprint.js';
 import type { CaptureEvent, DecodeSetting } from '../src/events.js';
+import type { FrameDemand } from '../src/capture/hub.js';
 import * as pg from '../test/helpers/pg-frames.js';
 
 const N = Number(process.env.BENCH_N ?? 50_000);
@@ -24,8 +26,12 @@ const ANSWER = Buffer.concat([
   pg.ready('I'),
 ]);
 
+type Path = DecodeSetting | 'no frames';
+const NO_FRAMES: FrameDemand = { wantsFrames: () => false, framesSkipped: () => undefined };
+
 /** one run: µs CPU per query and bytes of lines per query */
-function run(setting: DecodeSetting): { us: number; bytes: number } {
+function run(path: Path): { us: number; bytes: number } {
+  const setting: DecodeSetting = path === 'no frames' ? 'postgres' : path;
   let bytes = 0;
   const out = (e: CaptureEvent): void => {
     bytes +=
@@ -33,7 +39,8 @@ function run(setting: DecodeSetting): { us: number; bytes: number } {
         ? dataHead(e).length + e.bytes.toString('base64').length
         : lineText(e).length;
   };
-  const obs = new Observer(1, setting, { ...DEFAULT_DECODER_OPTIONS }, out);
+  const frames = path === 'no frames' ? NO_FRAMES : undefined;
+  const obs = new Observer(1, setting, { ...DEFAULT_DECODER_OPTIONS }, out, frames);
   let t = 1;
   for (const c of pg.session(pg.login())) if (!('end' in c)) obs.data(c.from, c.bytes, t++);
   bytes = 0;
@@ -48,8 +55,13 @@ function run(setting: DecodeSetting): { us: number; bytes: number } {
 }
 
 await fingerprintReady();
-const paths: DecodeSetting[] = ['postgres', 'raw'];
-const best = new Map<DecodeSetting, { us: number; bytes: number }>();
+const paths: Path[] = ['postgres', 'no frames', 'raw'];
+const NAMES: Record<string, string> = {
+  postgres: 'decode',
+  'no frames': 'decode, no sink takes frames',
+  raw: '--decode raw',
+};
+const best = new Map<Path, { us: number; bytes: number }>();
 for (let rep = 0; rep < REPS; rep++) {
   for (const p of paths) {
     const r = run(p);
@@ -60,7 +72,5 @@ console.log('| path | µs CPU per query | bytes of lines per query |');
 console.log('| --- | ---: | ---: |');
 for (const p of paths) {
   const r = best.get(p)!;
-  console.log(
-    `| ${p === 'raw' ? '--decode raw' : 'decode'} | ${r.us.toFixed(1)} | ${Math.round(r.bytes)} |`,
-  );
+  console.log(`| ${NAMES[p]} | ${r.us.toFixed(1)} | ${Math.round(r.bytes)} |`);
 }

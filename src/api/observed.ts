@@ -89,7 +89,8 @@ function attach<T extends { hub: Relay['hub']; close(graceMs?: number): Promise<
   options: ObserveOptions,
 ): T & Conversations {
   const log = new ConversationLog(options.maxExchanges);
-  const off = inner.hub.on((e) => log.add(e));
+  // the log keeps exchanges and connections: no frames need be built for it
+  const off = inner.hub.on((e) => log.add(e), { frames: false });
   const conv = conversations(log);
   // keep the getters (port, connections) of the inner object working: delegate, do not copy
   return new Proxy(inner, {

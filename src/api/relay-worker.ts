@@ -60,7 +60,7 @@ function onEvent(e: CaptureEvent): void {
 
 async function main(p: MessagePort): Promise<void> {
   let relay: {
-    hub: { on(fn: (e: CaptureEvent) => void): () => void };
+    hub: { on(fn: (e: CaptureEvent) => void, options?: { frames?: boolean }): () => void };
     close(g?: number): Promise<void>;
   };
   let ready: FromWorker;
@@ -77,7 +77,7 @@ async function main(p: MessagePort): Promise<void> {
     p.close();
     return;
   }
-  relay.hub.on(onEvent);
+  relay.hub.on(onEvent, { frames: false });
   p.on('message', (m: ToWorker) => {
     if (m.type === 'flush') {
       send();

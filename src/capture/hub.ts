@@ -4,7 +4,7 @@
 // cannot keep up slows the relay instead of filling memory (docs/architecture.md, "Backpressure").
 // A sink that throws is dropped after one error line: a broken sink never breaks forwarding.
 
-import type { CaptureEvent } from '../events.js';
+import type { CaptureEvent, ProtocolName } from '../events.js';
 import { LEVEL } from '../events.js';
 import { forgetLine } from './line-memo.js';
 
@@ -17,13 +17,41 @@ export interface Sink {
   close(): Promise<void>;
   /** a short name for error lines */
   readonly name: string;
+  /** false: this sink has no use for `message` events (frames) of that protocol now, so they need
+   * not be built for it; absent: it takes every frame. Asked once per decoded chunk. */
+  takesFrames?(protocol: ProtocolName): boolean;
+  /** `n` frames of `protocol` were decoded but not built, because no sink or listener takes
+   * them (the summary still counts them) */
+  framesSkipped?(protocol: ProtocolName, n: number): void;
 }
 
 export type HubListener = (event: CaptureEvent) => void;
 
-export class Hub {
+export interface ListenerOptions {
+  /** false: the listener has no use for `message` events, and they are not built for it */
+  frames?: boolean;
+}
+
+/** What an Observer asks before it builds the `message` events of a decoded chunk: frames cost
+ * about a third of decoding (docs/benchmarks.md), and most consumers (the exchange view, the
+ * test-suite API, top) read exchanges only. */
+export interface FrameDemand {
+  wantsFrames(protocol: ProtocolName): boolean;
+  framesSkipped(protocol: ProtocolName, n: number): void;
+}
+
+/** every frame is built: an Observer without a hub (tests, benchmarks) */
+export const ALL_FRAMES: FrameDemand = {
+  wantsFrames: () => true,
+  framesSkipped: () => undefined,
+};
+
+export class Hub implements FrameDemand {
   private sinks: Sink[] = [];
-  private listeners = new Set<HubListener>();
+  /** each listener, and whether it takes frames */
+  private listeners = new Map<HubListener, boolean>();
+  /** how many listeners take frames */
+  private frameListeners = 0;
   private blocked = new Set<Sink>();
   private pauseFns = new Set<(paused: boolean) => void>();
   private closed = false;
@@ -39,10 +67,37 @@ export class Hub {
     });
   }
 
-  /** in-process subscribers (API users, tests); they get every event synchronously */
-  on(fn: HubListener): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
+  /** in-process subscribers (API users, tests); they get every event synchronously. With
+   * `frames: false`, message events are built only when another sink or listener takes them. */
+  on(fn: HubListener, options: ListenerOptions = {}): () => void {
+    this.listeners.set(fn, options.frames !== false);
+    this.countFrameListeners();
+    return () => this.removeListener(fn);
+  }
+
+  private removeListener(fn: HubListener): void {
+    if (this.listeners.delete(fn)) this.countFrameListeners();
+  }
+
+  private countFrameListeners(): void {
+    let n = 0;
+    for (const frames of this.listeners.values()) if (frames) n++;
+    this.frameListeners = n;
+  }
+
+  wantsFrames(protocol: ProtocolName): boolean {
+    if (this.frameListeners > 0) return true;
+    const sinks = this.sinks;
+    for (let i = 0; i < sinks.length; i++) {
+      const s = sinks[i]!;
+      if (s.takesFrames === undefined || s.takesFrames(protocol)) return true;
+    }
+    return false;
+  }
+
+  framesSkipped(protocol: ProtocolName, n: number): void {
+    const sinks = this.sinks;
+    for (let i = 0; i < sinks.length; i++) sinks[i]!.framesSkipped?.(protocol, n);
   }
 
   /** the relay registers here to be told when to stop and restart reading sockets */
@@ -60,11 +115,11 @@ export class Hub {
     // the sinks below share one line per event; an object emitted again may have changed
     forgetLine();
     if (this.listeners.size > 0) {
-      for (const fn of this.listeners) {
+      for (const fn of this.listeners.keys()) {
         try {
           fn(event);
         } catch (err) {
-          this.listeners.delete(fn);
+          this.removeListener(fn);
           this.internalError(`an event listener threw and was removed: ${describe(err)}`);
         }
       }

@@ -9,6 +9,9 @@
 //                │                     └──▶ messages ──────────▶ message events
 //                └─ after a fallback ─▶ scanner ──▶ masks ──┘
 //
+// Message events are built only when a sink or listener takes frames (FrameDemand, asked once
+// per decoded chunk): the exchange view, top and the test-suite API read exchanges only, and
+// building frames costs them about a third of decoding. Exchanges never depend on it.
 // While detection needs more bytes, chunks are held (bounded) and their data events wait, so that
 // a secret in the first bytes is masked too. Forwarding never waits for any of this.
 
@@ -37,6 +40,7 @@ import { decoders, SNIFF_ORDER } from '../decoders/registry.js';
 import { Redactor } from './redactor.js';
 import { dataMsg } from '../capture/line-format.js';
 import { bugEvent, fallbackEvent, ScanAfterDecoder, type Where } from './lost-track.js';
+import { ALL_FRAMES, type FrameDemand } from '../capture/hub.js';
 
 /** how much we hold back while detection asks for more bytes before giving up on it */
 const DETECT_HOLD_LIMIT = 64 * 1024;
@@ -71,6 +75,8 @@ export class Observer {
     setting: DecodeSetting,
     private readonly options: DecoderOptions,
     private readonly out: (e: CaptureEvent) => void,
+    /** who takes message events (the hub); every frame is built without one */
+    private readonly frames: FrameDemand = ALL_FRAMES,
     /** the decoder table (tests give their own modules) */
     private readonly modules: Record<ProtocolName, DecoderModule> = decoders,
   ) {
@@ -196,15 +202,34 @@ export class Observer {
     // chunk; a chunk in which the decoder lost track is shown raw
     if (this.state === 'decode' || (messages && !this.scan)) event.protocol = this.protocol;
     this.out(event);
-    if (messages) for (let i = 0; i < messages.length; i++) this.message(messages[i]!, time);
+    if (messages && messages.length > 0) this.messages(messages, time);
     if (exchanges) for (let i = 0; i < exchanges.length; i++) this.exchange(exchanges[i]!);
   }
 
   private endNow(from: From, time: number): void {
     if (this.state !== 'decode') return;
     const step = this.step(from, this.offset[from], time);
-    for (const m of step.messages) this.message(m, time);
+    if (step.messages.length > 0) this.messages(step.messages, time);
     if (step.exchanges) for (const x of step.exchanges) this.exchange(x);
+  }
+
+  private messages(messages: Decoded[], time: number): void {
+    let wanted: boolean;
+    try {
+      wanted = this.frames.wantsFrames(this.protocol!);
+    } catch {
+      // a broken sink must not cost the frames of the others
+      wanted = true;
+    }
+    if (!wanted) {
+      try {
+        this.frames.framesSkipped(this.protocol!, messages.length);
+      } catch {
+        /* a count lost, never the connection */
+      }
+      return;
+    }
+    for (let i = 0; i < messages.length; i++) this.message(messages[i]!, time);
   }
 
   /** one call into the decoder (push a chunk, or end without one), and what it said: masks,

@@ -155,7 +155,7 @@ function accept(st: Accepting, client: net.Socket): void {
     targetText: st.targetText,
     listenText: st.listenText,
     connectTimeoutMs: st.options.connectTimeoutMs ?? 5000,
-    observer: new Observer(id, st.decode, st.decoderOptions, st.emit),
+    observer: new Observer(id, st.decode, st.decoderOptions, st.emit, st.hub),
     interceptor: chain(interceptors),
     emit: st.emit,
     onClosed: (c) => st.connections.delete(c),

@@ -22,6 +22,15 @@ export class Tally implements Sink {
 
   constructor(private readonly filter?: Filter) {}
 
+  /** frames are only counted here: the count of the ones not built will do */
+  takesFrames(): boolean {
+    return false;
+  }
+
+  framesSkipped(protocol: string, n: number): void {
+    this.messages.set(protocol, (this.messages.get(protocol) ?? 0) + n);
+  }
+
   write(e: CaptureEvent): boolean {
     if (e.type === 'exchange') {
       if (!this.filter || this.filter.match(e)) this.digest.add(e);

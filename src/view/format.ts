@@ -63,6 +63,11 @@ export class Formatter {
     this.filtering = o.filter !== undefined && o.filter.source.trim() !== '';
   }
 
+  /** whether a frame (message event) of this protocol would be shown now */
+  showsFrames(protocol: ProtocolName): boolean {
+    return !this.filtering && (this.o.frames === true || !this.exchanging.has(protocol));
+  }
+
   /** the line for an event, without newline; undefined when the event is not shown */
   format(e: CaptureEvent): string | undefined {
     const key = (conn: number): string => `${e.route ?? ''}#${conn}`;

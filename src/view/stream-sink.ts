@@ -3,7 +3,7 @@
 // also keeps itself readable under load (throttle.ts) and prints N+1 findings as their runs end.
 
 import type { Writable } from 'node:stream';
-import type { CaptureEvent, DataEvent, ExchangeEvent } from '../events.js';
+import type { CaptureEvent, DataEvent, ExchangeEvent, ProtocolName } from '../events.js';
 import type { Sink } from '../capture/hub.js';
 import type { Filter } from '../filter/index.js';
 import { toLine } from '../capture/line-format.js';
@@ -67,6 +67,12 @@ export class StreamSink implements Sink {
     };
     out.on('error', goneAway);
     out.on('close', goneAway);
+  }
+
+  /** quiet shows no frames, JSON lines all of them, the human view what its formatter shows */
+  takesFrames(protocol: ProtocolName): boolean {
+    if (this.gone || this.quiet) return false;
+    return this.formatter ? this.formatter.showsFrames(protocol) : true;
   }
 
   write(e: CaptureEvent): boolean {

@@ -106,6 +106,11 @@ export class TopScreen implements Sink {
     private readonly quit: () => void = () => process.kill(process.pid, 'SIGINT'),
   ) {}
 
+  /** the table is made of exchanges */
+  takesFrames(): boolean {
+    return false;
+  }
+
   write(e: CaptureEvent): boolean {
     if (this.closed) return true;
     switch (e.type) {

@@ -70,6 +70,7 @@ function run(
     'http',
     { ...DEFAULT_DECODER_OPTIONS, redact },
     (e) => events.push(e),
+    undefined,
     modules(calls, scanner),
   );
   let t = 1000;
@@ -216,7 +217,7 @@ t.test('a protocol without a scanner still falls back cleanly', async (t) => {
   const table = modules(calls, headerScanner);
   const plain: DecoderModule = { ...table.http };
   delete plain.scanner;
-  const obs = new Observer(1, 'http', DEFAULT_DECODER_OPTIONS, (e) => events.push(e), {
+  const obs = new Observer(1, 'http', DEFAULT_DECODER_OPTIONS, (e) => events.push(e), undefined, {
     ...table,
     http: plain,
   });
