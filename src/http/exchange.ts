@@ -22,6 +22,7 @@ import { httpExchange } from '../decoders/http/exchange.js';
 import { redactUrl } from '../decoders/http/pair-scanner.js';
 import { REDACTED } from '../decoders/summary-text.js';
 import { cutMsg, exchangeEvent } from '../relay/exchange-event.js';
+import type { FrameDemand } from '../capture/hub.js';
 import { SilenceClock } from './silence-clock.js';
 import { now, round } from '../util/time.js';
 
@@ -38,6 +39,8 @@ export interface ExchangeContext {
   timeoutMs: number;
   /** the one timer behind every exchange's silence deadline (made on first use) */
   clock?: SilenceClock;
+  /** who takes message events (the hub): without a taker they are not built, only counted */
+  frames?: FrameDemand;
 }
 
 export class Exchange {
@@ -256,6 +259,10 @@ export class Exchange {
 
   /** emits a decoded message of this exchange (upgrade, websocket frames) */
   out(d: Decoded, time: number, extra: Record<string, unknown>): void {
+    // the request and response stay decoded (the exchange is made of them); only the frame
+    // event waits for someone who reads frames (docs/architecture.md, "Frames on demand")
+    const frames = this.ctx.frames;
+    if (frames && !frames.wantsFrames('http')) return frames.framesSkipped('http', 1);
     const text = `${d.name} ${d.summary}`;
     this.ctx.emit({
       type: 'message',

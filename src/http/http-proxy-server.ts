@@ -37,7 +37,7 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
   );
   const target = await resolveTarget(options.target, allowRemote);
   const hub = options.hub ?? new Hub(options.sinks ?? []);
-  const ctx = exchangeContext(options, routeEmitter(hub, options.route));
+  const ctx = exchangeContext(options, routeEmitter(hub, options.route), hub);
   const maxHeadersCount = options.maxHeadersCount ?? 2000;
   const upstream = upstreamAgent();
   let listenText = '';
@@ -76,9 +76,11 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
 function exchangeContext(
   options: HttpProxyOptions,
   emit: ExchangeContext['emit'],
+  frames: ExchangeContext['frames'],
 ): ExchangeContext {
   return {
     emit,
+    frames,
     redact: options.redact ?? DEFAULT_DECODER_OPTIONS.redact,
     maxValue: options.maxValue ?? DEFAULT_DECODER_OPTIONS.maxValue,
     redactHeaders: options.redactHeaders,

@@ -1,9 +1,11 @@
 // Frames on demand: message events are built only while a sink or listener takes them, exchanges
 // never depend on it, and the exit summary counts the frames that were not built.
 import t from 'tap';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { Redis } from 'ioredis';
-import { startRelay } from '../../src/index.js';
+import { startHttpProxy, startRelay } from '../../src/index.js';
 import { Hub, type Sink } from '../../src/capture/hub.js';
 import { Tally } from '../../src/run/summary.js';
 import { StreamSink } from '../../src/view/stream-sink.js';
@@ -108,4 +110,35 @@ t.test('through a real relay: frames follow demand, exchanges do not', async (t)
   seen.length = 0;
   await round();
   t.equal(messages(), 0, 'and none once that listener is gone');
+});
+
+t.test('HTTP mode: request and response frames follow demand too', async (t) => {
+  const origin = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.end('{"ok":true}'));
+  });
+  await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
+  t.teardown(() => origin.close());
+  const tally = new Tally();
+  const proxy = await startHttpProxy({
+    target: String((origin.address() as AddressInfo).port),
+    sinks: [tally],
+  });
+  t.teardown(() => proxy.close(0));
+  const seen: CaptureEvent[] = [];
+  proxy.hub.on((e) => seen.push(e), { frames: false });
+  const get = async (): Promise<void> => {
+    const r = await fetch(`http://127.0.0.1:${proxy.port}/users/1`);
+    t.equal(await r.text(), '{"ok":true}');
+  };
+  await get();
+  t.equal(seen.filter((e) => e.type === 'message').length, 0, 'no frames built for nobody');
+  t.equal(tally.messages.get('http'), 2, 'the summary counts the request and the response');
+  t.equal(proxy.exchanges('url~^/users/1$').length, 1, 'the exchange is there');
+  const off = proxy.hub.on(() => undefined);
+  t.teardown(off);
+  await get();
+  const names = seen.filter((e) => e.type === 'message').map((e) => e.type === 'message' && e.name);
+  t.same(names, ['request', 'response'], 'a listener that takes frames gets both');
+  t.equal(tally.messages.get('http'), 4);
 });
