@@ -21,7 +21,7 @@ import * as hardening from './hardening.js';
 import { answerSocket } from './gateway-errors.js';
 import { listenOn } from '../util/listen.js';
 import { upstreamAgent, type UpstreamAgent } from './upstream-agent.js';
-import { reportError, type ProxyWiring } from './proxy-wiring.js';
+import { RequestExchanges, reportError, type ProxyWiring } from './proxy-wiring.js';
 import { onProxyError, onProxyRes, onRequest } from './proxy-handlers.js';
 import { onProxyReqWs, onUpgrade } from './proxy-upgrade.js';
 
@@ -47,7 +47,7 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<HttpPro
     proxy: createProxy(target.url, upstream, options),
     upstream,
     conns: new ClientConnections(ctx.emit, () => listenText, target.text),
-    exchanges: new WeakMap(),
+    exchanges: new RequestExchanges(),
     declined: new WeakMap(),
     maxHeadersCount,
     targetText: target.text,

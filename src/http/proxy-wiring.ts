@@ -17,13 +17,30 @@ export interface ProxyWiring {
   readonly proxy: httpProxy;
   readonly upstream: UpstreamAgent;
   readonly conns: ClientConnections;
-  readonly exchanges: WeakMap<http.IncomingMessage, Exchange>;
+  readonly exchanges: RequestExchanges;
   /** sockets whose non-WebSocket upgrade was declined, with what they asked for */
   readonly declined: WeakMap<net.Socket, string>;
   readonly maxHeadersCount: number;
   readonly targetText: string;
   readonly error: ReportError;
   nextId: number;
+}
+
+const EXCHANGE = Symbol('looptap.exchange');
+type WithExchange = http.IncomingMessage & { [EXCHANGE]?: Exchange };
+
+/** Each request's Exchange, kept on the request itself. Not a WeakMap: with one (it lives in the
+ * old generation) every request's Exchange, with the buffers and closures it holds, survived the
+ * young-generation collections and was promoted, about 9 KB a request that only a full GC freed
+ * (--trace-gc under wrk; docs/benchmarks.md, "The promoted garbage, found"). */
+export class RequestExchanges {
+  get(req: http.IncomingMessage): Exchange | undefined {
+    return (req as WithExchange)[EXCHANGE];
+  }
+
+  set(req: http.IncomingMessage, ex: Exchange): void {
+    (req as WithExchange)[EXCHANGE] = ex;
+  }
 }
 
 export function reportError(emit: ExchangeContext['emit']): ReportError {
