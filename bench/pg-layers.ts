@@ -1,12 +1,14 @@
 // What decoding costs one pgbench -S query in-process, without sockets: an Observer fed a
 // PostgreSQL login, then BENCH_N simple queries with their answers (RowDescription, DataRow,
 // CommandComplete, ReadyForQuery), every event serialised as the capture writes it (data lines
-// as base64, the rest through lineText), libpg-query loaded. Paths: the decoder, and
-// the decoder with no sink that takes frames (the exchange view, the test-suite API: no message
-// events are built), and `--decode raw` (data events only), in turns; µs of CPU per query from process.cpuUsage, the
-// min of BENCH_REPS runs each. docs/benchmarks.md ("What each layer costs") has the figures.
+// as base64, the rest through lineText), libpg-query loaded. Paths, in turns: the decoder; the
+// decoder with no sink that takes frames (the exchange view, the test-suite API: no message
+// events are built); `--decode raw` (data events only); with BENCH_BASE, another checkout's
+// built decoder (its dist/). µs of CPU per query from process.cpuUsage, the min of BENCH_REPS
+// runs each. docs/benchmarks.md ("What each layer costs") has the figures.
 //
-//   node --import=@tapjs/typescript/import bench/pg-layers.ts   (env: BENCH_N=50000 BENCH_REPS=5)
+//   node --import=@tapjs/typescript/import bench/pg-layers.ts
+//   (env: BENCH_N=50000 BENCH_REPS=5 BENCH_BASE=/path/to/another/looptap, built)
 
 import { Observer } from '../src/relay/observer.js';
 import { DEFAULT_DECODER_OPTIONS } from '../src/decoders/decoder.js';
@@ -26,21 +28,47 @@ const ANSWER = Buffer.concat([
   pg.ready('I'),
 ]);
 
-type Path = DecodeSetting | 'no frames';
+type Path = DecodeSetting | 'no frames' | 'base';
 const NO_FRAMES: FrameDemand = { wantsFrames: () => false, framesSkipped: () => undefined };
+const BASE = process.env.BENCH_BASE?.replace(/\/$/, '');
+
+/** the parts of a checkout this script drives: ours, or another's built dist/ */
+interface Code {
+  Observer: typeof Observer;
+  lineText: typeof lineText;
+  dataHead: typeof dataHead;
+  options: typeof DEFAULT_DECODER_OPTIONS;
+}
+const ours: Code = { Observer, lineText, dataHead, options: DEFAULT_DECODER_OPTIONS };
+async function baseCode(root: string): Promise<Code> {
+  const observer = (await import(`${root}/dist/relay/observer.js`)) as {
+    Observer: Code['Observer'];
+  };
+  const lines = (await import(`${root}/dist/capture/line-format.js`)) as Pick<
+    Code,
+    'lineText' | 'dataHead'
+  >;
+  const decoder = (await import(`${root}/dist/decoders/decoder.js`)) as {
+    DEFAULT_DECODER_OPTIONS: Code['options'];
+  };
+  return { Observer: observer.Observer, ...lines, options: decoder.DEFAULT_DECODER_OPTIONS };
+}
+const base = BASE ? await baseCode(BASE) : undefined;
 
 /** one run: µs CPU per query and bytes of lines per query */
 function run(path: Path): { us: number; bytes: number } {
-  const setting: DecodeSetting = path === 'no frames' ? 'postgres' : path;
+  const setting: DecodeSetting = path === 'no frames' || path === 'base' ? 'postgres' : path;
+  const code = path === 'base' ? base! : ours;
   let bytes = 0;
   const out = (e: CaptureEvent): void => {
     bytes +=
       e.type === 'data'
-        ? dataHead(e).length + e.bytes.toString('base64').length
-        : lineText(e).length;
+        ? code.dataHead(e).length + e.bytes.toString('base64').length
+        : code.lineText(e).length;
   };
   const frames = path === 'no frames' ? NO_FRAMES : undefined;
-  const obs = new Observer(1, setting, { ...DEFAULT_DECODER_OPTIONS }, out, frames);
+  // an older Observer takes four arguments: the fifth is left unread
+  const obs = new code.Observer(1, setting, { ...code.options }, out, frames);
   let t = 1;
   for (const c of pg.session(pg.login())) if (!('end' in c)) obs.data(c.from, c.bytes, t++);
   bytes = 0;
@@ -55,8 +83,9 @@ function run(path: Path): { us: number; bytes: number } {
 }
 
 await fingerprintReady();
-const paths: Path[] = ['postgres', 'no frames', 'raw'];
+const paths: Path[] = [...(base ? (['base'] as const) : []), 'postgres', 'no frames', 'raw'];
 const NAMES: Record<string, string> = {
+  base: `decode, ${BASE}`,
   postgres: 'decode',
   'no frames': 'decode, no sink takes frames',
   raw: '--decode raw',

@@ -33,7 +33,7 @@ export interface ListenerOptions {
 }
 
 /** What an Observer asks before it builds the `message` events of a decoded chunk: frames cost
- * about a third of decoding (docs/benchmarks.md), and most consumers (the exchange view, the
+ * 15-30% of decoding in-process (docs/benchmarks.md), and most consumers (the exchange view, the
  * test-suite API, top) read exchanges only. */
 export interface FrameDemand {
   wantsFrames(protocol: ProtocolName): boolean;
@@ -85,19 +85,31 @@ export class Hub implements FrameDemand {
     this.frameListeners = n;
   }
 
+  /** asked from socket handlers: a sink that throws here takes frames, and never breaks them */
   wantsFrames(protocol: ProtocolName): boolean {
     if (this.frameListeners > 0) return true;
     const sinks = this.sinks;
     for (let i = 0; i < sinks.length; i++) {
       const s = sinks[i]!;
-      if (s.takesFrames === undefined || s.takesFrames(protocol)) return true;
+      if (s.takesFrames === undefined) return true;
+      try {
+        if (s.takesFrames(protocol)) return true;
+      } catch {
+        return true;
+      }
     }
     return false;
   }
 
   framesSkipped(protocol: ProtocolName, n: number): void {
     const sinks = this.sinks;
-    for (let i = 0; i < sinks.length; i++) sinks[i]!.framesSkipped?.(protocol, n);
+    for (let i = 0; i < sinks.length; i++) {
+      try {
+        sinks[i]!.framesSkipped?.(protocol, n);
+      } catch {
+        /* a count lost, never the connection */
+      }
+    }
   }
 
   /** the relay registers here to be told when to stop and restart reading sockets */

@@ -28,6 +28,11 @@ export class Tally implements Sink {
   }
 
   framesSkipped(protocol: string, n: number): void {
+    this.countFrames(protocol, n);
+  }
+
+  /** frames of `protocol`, built (message events) or not */
+  private countFrames(protocol: string, n: number): void {
     this.messages.set(protocol, (this.messages.get(protocol) ?? 0) + n);
   }
 
@@ -48,8 +53,7 @@ export class Tally implements Sink {
         r.client += e.bytes.client;
         r.server += e.bytes.server;
       }
-    } else if (e.type === 'message')
-      this.messages.set(e.protocol, (this.messages.get(e.protocol) ?? 0) + 1);
+    } else if (e.type === 'message') this.countFrames(e.protocol, 1);
     else if (e.type === 'error') this.errors++;
     else if (e.type === 'gap') this.gaps += e.len;
     return true;

@@ -37,6 +37,21 @@ t.test('the hub: who takes frames', async (t) => {
   t.equal(hub.wantsFrames('redis'), true);
   hub.emit({ type: 'end', time: 1, level: 30, msg: '', conn: 1, from: 'client' });
   t.equal(hub.wantsFrames('redis'), false, 'a listener dropped for throwing takes none either');
+  const broken: Sink = {
+    name: 'broken',
+    write: () => true,
+    close: async () => undefined,
+    takesFrames: () => {
+      throw new Error('boom');
+    },
+    framesSkipped: () => {
+      throw new Error('boom');
+    },
+  };
+  const alone = new Hub([broken]);
+  t.equal(alone.wantsFrames('redis'), true, 'a sink that throws when asked takes frames');
+  t.doesNotThrow(() => alone.framesSkipped('redis', 1), 'and a count it fails to take is lost');
+  await alone.close();
   offA();
   hub.add({ name: 'capture', write: () => true, close: async () => undefined });
   t.equal(hub.wantsFrames('redis'), true, 'a sink that says nothing takes every frame');
