@@ -12,7 +12,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { startPath, type PathName } from './lib/paths.js';
-import { startPostgres, startRedis, pgbenchTarget, BENCH_PASSWORD } from './lib/servers.js';
+import { startPostgres, startRedis, pgbenchInit, pgbenchSelect } from './lib/servers.js';
 import { cpuSeconds } from './lib/proc.js';
 import { median } from './lib/workloads.js';
 
@@ -25,24 +25,7 @@ type Workload = 'pg select' | 'redis GET' | 'redis SET' | 'redis GET -P16';
 const WORKLOADS: Workload[] = ['pg select', 'redis GET', 'redis SET', 'redis GET -P16'];
 
 function pgbench(port: number, seconds = PG_SECONDS): number {
-  const out = execFileSync(
-    'timeout',
-    [
-      String(seconds + 30),
-      'pgbench',
-      ...pgbenchTarget(port),
-      '-n',
-      '-S',
-      '-c',
-      '4',
-      '-j',
-      '2',
-      '-T',
-      String(seconds),
-      'postgres',
-    ],
-    { encoding: 'utf8', env: { ...process.env, PGPASSWORD: BENCH_PASSWORD } },
-  );
+  const out = pgbenchSelect(port, { seconds });
   const m = /tps = ([\d.]+)/.exec(out);
   if (!m) throw new Error(`no tps in pgbench output: ${out}`);
   return Number(m[1]);
@@ -87,10 +70,7 @@ export async function runDbBench(): Promise<string> {
   ];
   const pg = await startPostgres();
   const redis = await startRedis();
-  execFileSync('pgbench', [...pgbenchTarget(pg.port), '-i', '-s', '1', '-q', 'postgres'], {
-    env: { ...process.env, PGPASSWORD: BENCH_PASSWORD },
-    stdio: 'ignore',
-  });
+  pgbenchInit(pg.port);
   const rate = new Map<string, number[]>();
   const cpu = new Map<string, number[]>();
   const key = (n: string, w: Workload): string => `${n}|${w}`;

@@ -6,12 +6,12 @@
 //   npm run build && node --import=@tapjs/typescript/import bench/pg-cli.ts
 //   (env: BENCH_REPS=3 BENCH_TX=40000 BENCH_BASE=/path/to/another/looptap, built)
 
-import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startPostgres, pgbenchTarget, BENCH_PASSWORD } from './lib/servers.js';
+import { startPostgres, pgbenchInit, pgbenchSelect } from './lib/servers.js';
+import { startCli } from './lib/paths.js';
 import { median } from './lib/workloads.js';
 
 const REPS = Number(process.env.BENCH_REPS ?? 3);
@@ -47,45 +47,15 @@ for (const [root, label] of [...(BASE ? [[BASE, BASE]] : []), [ROOT, 'this check
 }
 
 const pg = await startPostgres();
-const env = { ...process.env, PGPASSWORD: BENCH_PASSWORD };
 try {
-  execFileSync('pgbench', [...pgbenchTarget(pg.port), '-i', '-s', '1', '-q', 'postgres'], {
-    env,
-    stdio: 'ignore',
-  });
+  pgbenchInit(pg.port);
   for (let rep = 0; rep < REPS; rep++) {
     for (const p of paths) {
       rmSync(capture, { force: true });
-      const args = [p.root + 'bin/looptap.js', '--quiet', '--target', String(pg.port), ...p.flags];
-      const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
-      const port = await new Promise<number>((resolve, reject) => {
-        let out = '';
-        child.once('exit', () => reject(new Error(`${args.join(' ')} exited before listening`)));
-        child.stdout.setEncoding('utf8').on('data', (c: string) => {
-          out += c;
-          const m = /listening on 127\.0\.0\.1:(\d+)/.exec(out);
-          if (m) resolve(Number(m[1]));
-        });
-      });
+      const args = ['--quiet', '--target', String(pg.port), ...p.flags];
+      const { child, port } = await startCli(p.root, args);
       const before = cpu(child.pid!);
-      execFileSync(
-        'timeout',
-        [
-          '300',
-          'pgbench',
-          ...pgbenchTarget(port),
-          '-n',
-          '-S',
-          '-c',
-          '4',
-          '-j',
-          '2',
-          '-t',
-          String(TX / 4),
-          'postgres',
-        ],
-        { env, stdio: 'ignore' },
-      );
+      pgbenchSelect(port, { tx: TX });
       const after = cpu(child.pid!);
       p.user.push(((after.user - before.user) * 1e6) / TX);
       p.sys.push(((after.sys - before.sys) * 1e6) / TX);

@@ -62,6 +62,18 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(t);
 }
 
+/** `node ROOT/bin/looptap.js ARGS` (ROOT: this checkout or another), once it listens */
+export async function startCli(
+  from: string,
+  args: string[],
+): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [from + 'bin/looptap.js', ...args], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const m = await waitLine(child, /listening on 127\.0\.0\.1:(\d+)/);
+  return { child, port: Number(m[1]) };
+}
+
 export async function startPath(
   name: PathName,
   target: number,

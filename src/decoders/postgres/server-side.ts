@@ -79,8 +79,8 @@ export class ServerSide {
     }
   }
 
-  private latency(frame: Frame, op: Op | undefined): { latencyMs?: number } {
-    return op ? { latencyMs: Math.max(0, frame.time - op.time) } : {};
+  private latency(frame: Frame, op: Op | undefined): number | undefined {
+    return op ? Math.max(0, frame.time - op.time) : undefined;
   }
 
   private frame(frame: Frame, body: Buffer): void {
@@ -175,8 +175,12 @@ export class ServerSide {
     this.rowBytes = 0;
     const describe = c.ops.popIf('Describe');
     c.xs.fields(fields, describe, c.ops.peek());
-    const message = { name: 'RowDescription', summary: oneLine(columns.join(', '), 200) };
-    c.emit('server', { ...message, fields: { columns } }, this.latency(frame, describe));
+    const summary = oneLine(columns.join(', '), 200);
+    c.emit(
+      'server',
+      { name: 'RowDescription', summary, fields: { columns } },
+      this.latency(frame, describe),
+    );
   }
 
   /** CommandComplete, EmptyQueryResponse, PortalSuspended: the rows counted since the last
@@ -221,7 +225,7 @@ export class ServerSide {
     level?: number,
   ): void {
     this.c.flushCopy('server');
-    this.c.emit('server', m, { ...this.latency(frame, op), ...(level ? { level } : {}) });
+    this.c.emit('server', m, this.latency(frame, op), level || undefined);
     this.answered = true;
     this.rows = 0;
     this.rowBytes = 0;

@@ -1,0 +1,86 @@
+// looptap's CPU per pgbench -S transaction once its code is warm: every path is one CLI process
+// started at the beginning and kept, warmed with BENCH_WARM transactions, then measured in
+// BENCH_REPS rounds of BENCH_TX transactions, the paths in turns inside each round. bench/pg-cli.ts
+// starts a fresh process per run, so its figures include the JIT's warm-up, which in a 20,000
+// transaction run is a third of the total and swamps a change of a few µs. Bounded: pgbench -t
+// under `timeout`, embedded PostgreSQL on 127.0.0.1.
+//
+//   npm run build && node --import=@tapjs/typescript/import bench/pg-warm.ts
+//   (env: BENCH_REPS=5 BENCH_TX=20000 BENCH_WARM=40000 BENCH_CAPTURE=1
+//         BENCH_BASE=/path/to/another/looptap, built)
+
+import type { ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startPostgres, pgbenchInit, pgbenchSelect } from './lib/servers.js';
+import { startCli } from './lib/paths.js';
+import { cpuSeconds } from './lib/proc.js';
+import { median } from './lib/workloads.js';
+
+const REPS = Number(process.env.BENCH_REPS ?? 5);
+const TX = Number(process.env.BENCH_TX ?? 20_000);
+const WARM = Number(process.env.BENCH_WARM ?? 40_000);
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const BASE = process.env.BENCH_BASE?.replace(/\/?$/, '/');
+const CAPTURE = process.env.BENCH_CAPTURE === '1';
+
+interface Path {
+  name: string;
+  child: ChildProcess;
+  port: number;
+  us: number[];
+}
+
+const pg = await startPostgres();
+const captures: string[] = [];
+const paths: Path[] = [];
+try {
+  pgbenchInit(pg.port);
+  const roots: Array<[string, string]> = [
+    ...(BASE ? [[BASE, BASE] as [string, string]] : []),
+    [ROOT, 'this checkout'],
+  ];
+  for (const [root, label] of roots) {
+    const capture = join(tmpdir(), `looptap-bench-pg-warm-${process.pid}-${paths.length}.jsonl`);
+    captures.push(capture);
+    const flags = CAPTURE ? ['--capture', capture] : [];
+    const { child, port } = await startCli(root, [
+      '--quiet',
+      '--target',
+      String(pg.port),
+      ...flags,
+    ]);
+    paths.push({ name: `${label}: --quiet${CAPTURE ? ' --capture' : ''}`, child, port, us: [] });
+  }
+  for (const p of paths) pgbenchSelect(p.port, { tx: WARM });
+  for (let rep = 0; rep < REPS; rep++) {
+    const order = rep % 2 === 0 ? paths : [...paths].reverse();
+    for (const p of order) {
+      const before = cpuSeconds(p.child.pid!);
+      pgbenchSelect(p.port, { tx: TX });
+      p.us.push(((cpuSeconds(p.child.pid!) - before) * 1e6) / TX);
+    }
+  }
+} finally {
+  for (const p of paths) p.child.kill('SIGINT');
+  await Promise.all(
+    paths.map(
+      (p) => new Promise((r) => (p.child.exitCode !== null ? r(0) : p.child.once('exit', r))),
+    ),
+  );
+  for (const c of captures) rmSync(c, { force: true });
+  await pg.stop();
+}
+console.log(
+  `pgbench -S -c 4 -j 2, warmed with ${WARM}, then ${REPS} rounds of ${TX} transactions, medians`,
+);
+console.log('| path | µs CPU per transaction | x first path, per round | rounds |');
+console.log('| --- | ---: | ---: | --- |');
+for (const p of paths) {
+  const ratios = p.us.map((u, i) => u / paths[0]!.us[i]!);
+  console.log(
+    `| ${p.name} | ${median(p.us).toFixed(1)} | ${median(ratios).toFixed(2)} | ${p.us.map((x) => x.toFixed(1)).join(', ')} |`,
+  );
+}
