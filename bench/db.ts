@@ -10,9 +10,14 @@
 // a request in a warm process, without the one-time JIT compilation of the code a workload
 // reaches, which in a 5-second run at a few thousand requests a second weighs several µs each.
 
-import { execFileSync } from 'node:child_process';
 import { startPath, type PathName } from './lib/paths.js';
-import { startPostgres, startRedis, pgbenchInit, pgbenchSelect } from './lib/servers.js';
+import {
+  startPostgres,
+  startRedis,
+  pgbenchInit,
+  pgbenchSelect,
+  redisBenchmark,
+} from './lib/servers.js';
 import { cpuSeconds } from './lib/proc.js';
 import { median } from './lib/workloads.js';
 
@@ -32,37 +37,14 @@ function pgbench(port: number, seconds = PG_SECONDS): number {
 }
 
 function redisBench(port: number, test: 'get' | 'set', pipeline: number, n = REDIS_N): number {
-  const out = execFileSync(
-    'timeout',
-    [
-      '120',
-      'redis-benchmark',
-      '-h',
-      '127.0.0.1',
-      '-p',
-      String(port),
-      '-n',
-      String(n),
-      '-c',
-      '50',
-      '-P',
-      String(pipeline),
-      '-t',
-      test,
-      '-q',
-    ],
-    { encoding: 'utf8' },
-  );
-  const m = /([\d.]+) requests per second/.exec(out);
-  if (!m) throw new Error(`no rate in redis-benchmark output: ${out}`);
-  return Number(m[1]);
+  return redisBenchmark(port, test, pipeline, n);
 }
 
 export async function runDbBench(): Promise<string> {
   const names: PathName[] = [
     'direct',
     'node-pipe',
-    ...(process.env.BENCH_BASE ? (['base-capture'] as const) : []),
+    ...(process.env.BENCH_BASE ? (['base-quiet', 'base-capture'] as const) : []),
     'looptap',
     'looptap-capture',
     'looptap-capture-v2',
@@ -143,9 +125,10 @@ export async function runDbBench(): Promise<string> {
   if (process.env.BENCH_BASE) {
     // the aim of the exchange layer: CPU per request against the base checkout's, same run
     const c = (n: string, w: Workload): number => median(cpu.get(key(n, w)) ?? [NaN]);
-    lines.push(
-      `looptap-capture / base-capture, µs CPU per op: ${WORKLOADS.map((w) => `${w} ${(c('looptap-capture', w) / c('base-capture', w)).toFixed(2)}`).join(', ')}`,
-    );
+    const ratio = (a: string, b: string): string =>
+      `${a} / ${b}, µs CPU per op: ${WORKLOADS.map((w) => `${w} ${(c(a, w) / c(b, w)).toFixed(2)}`).join(', ')}`;
+    // decoding alone (no capture on either side), then decoding with a full capture
+    lines.push(ratio('looptap', 'base-quiet'), ratio('looptap-capture', 'base-capture'));
   }
   return lines.join('\n');
 }

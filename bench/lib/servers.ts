@@ -84,6 +84,31 @@ export async function startPostgres(): Promise<Server> {
   };
 }
 
+/** `redis-benchmark -c 50 -n N -P PIPELINE -t TEST` on port, under `timeout`: requests a second */
+export function redisBenchmark(
+  port: number,
+  test: 'get' | 'set',
+  pipeline: number,
+  n: number,
+): number {
+  const out = execFileSync(
+    'timeout',
+    ['120', 'redis-benchmark', '-h', '127.0.0.1', '-p', String(port), '-n', String(n)].concat([
+      '-c',
+      '50',
+      '-P',
+      String(pipeline),
+      '-t',
+      test,
+      '-q',
+    ]),
+    { encoding: 'utf8' },
+  );
+  const m = /([\d.]+) requests per second/.exec(out);
+  if (!m) throw new Error(`no rate in redis-benchmark output: ${out}`);
+  return Number(m[1]);
+}
+
 export async function startRedis(): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), 'looptap-bench-redis-'));
   const port = await freePort();

@@ -148,7 +148,7 @@ export function secretRange(
   if (end <= start) return;
   const ranges = d.dec ? d.dec.rawRanges(start, end) : [{ start, end }];
   for (const r of ranges) {
-    out.push({ from, ...r });
+    out.push({ from, start: r.start, end: r.end });
     d.closed.add(r.start);
   }
 }
