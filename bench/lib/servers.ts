@@ -33,11 +33,20 @@ export function pgbenchSelect(port: number, limit: { tx: number } | { seconds: n
   const count = 'tx' in limit ? limit.tx / 4 : limit.seconds;
   return execFileSync(
     'timeout',
-    [String(kill), 'pgbench', ...pgbenchTarget(port), '-n', '-S', '-c', '4', '-j', '2'].concat([
+    [
+      String(kill),
+      'pgbench',
+      ...pgbenchTarget(port),
+      '-n',
+      '-S',
+      '-c',
+      '4',
+      '-j',
+      '2',
       bound,
       String(count),
       'postgres',
-    ]),
+    ],
     { encoding: 'utf8', env: { ...process.env, PGPASSWORD: BENCH_PASSWORD } },
   );
 }
@@ -93,7 +102,15 @@ export function redisBenchmark(
 ): number {
   const out = execFileSync(
     'timeout',
-    ['120', 'redis-benchmark', '-h', '127.0.0.1', '-p', String(port), '-n', String(n)].concat([
+    [
+      '120',
+      'redis-benchmark',
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-n',
+      String(n),
       '-c',
       '50',
       '-P',
@@ -101,7 +118,7 @@ export function redisBenchmark(
       '-t',
       test,
       '-q',
-    ]),
+    ],
     { encoding: 'utf8' },
   );
   const m = /([\d.]+) requests per second/.exec(out);
