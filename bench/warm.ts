@@ -5,11 +5,13 @@
 // JIT's warm-up, which in a 20,000 transaction run is a third of the total and swamps a change
 // of a few µs. Workloads (BENCH_WORKLOAD): `pg` (pgbench -S -c 4 -j 2 on embedded PostgreSQL),
 // `get`, `set`, `get16` (redis-benchmark -c 50, -P 16 for get16, on apt's redis-server). Bounded
-// by counts under `timeout`, on 127.0.0.1.
+// by counts under `timeout`, on 127.0.0.1. BENCH_VIEW=live runs the default live view instead of
+// --quiet (stdout to a file: 0.1 prints every frame, this round a screenful per window);
+// BENCH_VIEW=quiet,live runs both, for each checkout.
 //
 //   npm run build && node --import=@tapjs/typescript/import bench/warm.ts
 //   (env: BENCH_WORKLOAD=pg BENCH_REPS=5 BENCH_TX=20000 BENCH_WARM=40000 BENCH_CAPTURE=1
-//         BENCH_BASE=/path/to/another/looptap, built)
+//         BENCH_VIEW=quiet|live BENCH_BASE=/path/to/another/looptap, built)
 
 import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -23,7 +25,7 @@ import {
   pgbenchSelect,
   redisBenchmark,
 } from './lib/servers.js';
-import { startCli } from './lib/paths.js';
+import { startCli, startCliToFile } from './lib/paths.js';
 import { cpuSeconds } from './lib/proc.js';
 import { median } from './lib/workloads.js';
 
@@ -34,6 +36,9 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const BASE = process.env.BENCH_BASE?.replace(/\/?$/, '/');
 const CAPTURE = process.env.BENCH_CAPTURE === '1';
 const WORKLOAD = process.env.BENCH_WORKLOAD ?? 'pg';
+const VIEWS = (process.env.BENCH_VIEW ?? 'quiet').split(',');
+for (const v of VIEWS)
+  if (v !== 'quiet' && v !== 'live') throw new Error(`BENCH_VIEW=${v}: use quiet, live or both`);
 const REDIS: Record<string, ['get' | 'set', number]> = {
   get: ['get', 1],
   set: ['set', 1],
@@ -64,17 +69,25 @@ try {
     ...(BASE ? [[BASE, BASE] as [string, string]] : []),
     [ROOT, 'this checkout'],
   ];
-  for (const [root, label] of roots) {
+  for (const [root, label, view] of roots.flatMap(([r, l]) =>
+    VIEWS.map((v): [string, string, string] => [r, l, v]),
+  )) {
+    const LIVE = view === 'live';
     const capture = join(tmpdir(), `looptap-bench-warm-${process.pid}-${paths.length}.jsonl`);
     captures.push(capture);
-    const flags = CAPTURE ? ['--capture', capture] : [];
-    const { child, port } = await startCli(root, [
-      '--quiet',
+    const args = [
+      ...(LIVE ? [] : ['--quiet']),
       '--target',
       String(server.port),
-      ...flags,
-    ]);
-    paths.push({ name: `${label}: --quiet${CAPTURE ? ' --capture' : ''}`, child, port, us: [] });
+      ...(CAPTURE ? ['--capture', capture] : []),
+    ];
+    const out = capture.replace(/\.jsonl$/, '.out');
+    if (LIVE) captures.push(out);
+    const { child, port } = LIVE
+      ? await startCliToFile(root, args, out)
+      : await startCli(root, args);
+    const shown = LIVE ? 'live view' : '--quiet';
+    paths.push({ name: `${label}: ${shown}${CAPTURE ? ' --capture' : ''}`, child, port, us: [] });
   }
   for (const p of paths) load(p.port, WARM);
   for (let rep = 0; rep < REPS; rep++) {

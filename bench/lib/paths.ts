@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, openSync, closeSync, readFileSync } from 'node:fs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -72,6 +72,27 @@ export async function startCli(
   });
   const m = await waitLine(child, /listening on 127\.0\.0\.1:(\d+)/);
   return { child, port: Number(m[1]) };
+}
+
+/** startCli with stdout written to `file`: for the live view, whose output a benchmark that
+ * blocks in execFileSync could not drain from a pipe (the relay would wait on it) */
+export async function startCliToFile(
+  from: string,
+  args: string[],
+  file: string,
+): Promise<{ child: ChildProcess; port: number }> {
+  const fd = openSync(file, 'w');
+  const child = spawn(process.execPath, [from + 'bin/looptap.js', ...args], {
+    stdio: ['ignore', fd, 'ignore'],
+  });
+  closeSync(fd);
+  for (let i = 0; i < 300 && child.exitCode === null; i++) {
+    const m = /listening on 127\.0\.0\.1:(\d+)/.exec(readFileSync(file, 'utf8').slice(0, 500));
+    if (m) return { child, port: Number(m[1]) };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`looptap ${args.join(' ')}: no announcement in ${file} within 15 s`);
 }
 
 export async function startPath(

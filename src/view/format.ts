@@ -68,13 +68,21 @@ export class Formatter {
     return !this.filtering && (this.o.frames === true || !this.exchanging.has(protocol));
   }
 
+  /** what formatting an exchange of `protocol` remembers, for an exchange not formatted (the
+   * live view's throttle hides it): its protocol's frames are hidden from now on */
+  noteExchange(protocol: ProtocolName): void {
+    this.exchanging.add(protocol);
+  }
+
   /** the line for an event, without newline; undefined when the event is not shown */
   format(e: CaptureEvent): string | undefined {
     const key = (conn: number): string => `${e.route ?? ''}#${conn}`;
     const c = this.o.color;
     const paint = (code: string, s: string): string => (c ? code + s + C.reset : s);
     const arrow = (from: From): string => paint(C[from], from === 'client' ? '->' : '<-');
-    const t = paint(C.dim, clock(e.time));
+    // most events are not shown (chunks of decoded connections, frames beside exchanges): the
+    // clock is made only for a line that is
+    const t = (): string => paint(C.dim, clock(e.time));
     const route = e.route !== undefined ? paint(C.dim, `[${e.route}] `) : '';
     const id = (conn: number): string => paint(C.bold, `#${conn}`);
     switch (e.type) {
@@ -85,7 +93,7 @@ export class Formatter {
         return `${route}listening on ${e.listen} -> ${e.target} (${e.mode}, decode ${e.decode})`;
       case 'open':
         if (this.filtering) return undefined;
-        return `${t} ${route}${id(e.conn)} open ${e.client} -> ${e.target}`;
+        return `${t()} ${route}${id(e.conn)} open ${e.client} -> ${e.target}`;
       case 'data':
         if (this.filtering) return undefined;
         if (
@@ -95,7 +103,7 @@ export class Formatter {
         ) {
           return undefined;
         }
-        return `${t} ${route}${id(e.conn)} ${arrow(e.from)} ${e.len} B ${preview(e.bytes, this.o.preview)}${
+        return `${t()} ${route}${id(e.conn)} ${arrow(e.from)} ${e.len} B ${preview(e.bytes, this.o.preview)}${
           e.redacted ? paint(C.yellow, ` (${e.redacted} B redacted)`) : ''
         }`;
       case 'message': {
@@ -108,47 +116,58 @@ export class Formatter {
         const lat = e.latencyMs !== undefined ? paint(C.dim, ` (${fmtMs(e.latencyMs)})`) : '';
         const name = e.level >= 40 ? paint(C.red, e.name) : e.name;
         const proto = e.from === 'client' ? `${e.protocol} ` : '';
-        return `${t} ${route}${id(e.conn)} ${arrow(e.from)} ${proto}${name}${text ? ' ' + text : ''}${lat}`;
+        return `${t()} ${route}${id(e.conn)} ${arrow(e.from)} ${proto}${name}${text ? ' ' + text : ''}${lat}`;
       }
       case 'exchange': {
-        this.exchanging.add(e.protocol);
+        this.noteExchange(e.protocol);
         if (this.o.filter && !this.o.filter.match(e)) return undefined;
         const p = {
           red: (s: string) => paint(C.red, s),
           yellow: (s: string) => paint(C.yellow, s),
           dim: (s: string) => paint(C.dim, s),
         };
-        const line = `${t} ${route}${id(e.conn)} ${exchangeText(e, this.o.width, p)}`;
+        const line = `${t()} ${route}${id(e.conn)} ${exchangeText(e, this.o.width, p)}`;
         const rows = rowLines(e, this.o.rows ?? DEFAULT_ROWS, this.o.width + 20, p.dim);
         return rows.length ? line + '\n' + rows.join('\n') : line;
       }
       case 'end':
         if (this.filtering) return undefined;
-        return `${t} ${route}${id(e.conn)} ${arrow(e.from)} FIN (${e.from} ends sending)`;
+        return `${t()} ${route}${id(e.conn)} ${arrow(e.from)} FIN (${e.from} ends sending)`;
       case 'close':
         this.decoded.delete(key(e.conn));
         this.fellBack.delete(key(e.conn));
         if (this.filtering) return undefined;
-        return `${t} ${route}${id(e.conn)} close ${e.reason} (client ${e.bytes.client} B, server ${e.bytes.server} B, ${fmtMs(e.ms)})`;
+        return `${t()} ${route}${id(e.conn)} close ${e.reason} (client ${e.bytes.client} B, server ${e.bytes.server} B, ${fmtMs(e.ms)})`;
       case 'error':
         // a decoder that gave up (DECODE_FALLBACK) or broke (DECODE_BUG): raw from here on
         if ((e.code === 'DECODE_FALLBACK' || e.code === 'DECODE_BUG') && e.conn !== undefined) {
           this.fellBack.add(key(e.conn));
         }
-        return `${t} ${route}${e.conn !== undefined ? id(e.conn) + ' ' : ''}${paint(C.red, 'error')} ${escapeText(e.message)}`;
+        return `${t()} ${route}${e.conn !== undefined ? id(e.conn) + ' ' : ''}${paint(C.red, 'error')} ${escapeText(e.message)}`;
       case 'gap':
-        return `${t} ${route}${id(e.conn)} ${arrow(e.from)} ${paint(C.yellow, `gap of ${e.len} B at ${e.offset}: ${e.reason}`)}`;
+        return `${t()} ${route}${id(e.conn)} ${arrow(e.from)} ${paint(C.yellow, `gap of ${e.len} B at ${e.offset}: ${e.reason}`)}`;
       default:
         return undefined;
     }
   }
 }
 
+/** `HH:MM:SS.mmm` in local time. The part up to the seconds is kept for the second it belongs
+ * to: a busy live view asks for the same second thousands of times, and a Date with its local
+ * fields was most of what a line's prefix cost. (Time-zone offsets change on whole minutes.) */
 export function clock(ms: number): string {
-  const d = new Date(ms);
-  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
-  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+  const sec = Math.floor(ms / 1000);
+  if (sec !== clockSec) {
+    const d = new Date(sec * 1000);
+    clockSec = sec;
+    clockHead = `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}.`;
+  }
+  const milli = Math.floor(ms - sec * 1000);
+  return clockHead + (milli < 10 ? '00' : milli < 100 ? '0' : '') + milli;
 }
+let clockSec = NaN;
+let clockHead = '';
+const pad2 = (n: number): string => (n < 10 ? '0' : '') + n;
 
 function cut(s: string, width: number): string {
   return s.length > width ? s.slice(0, Math.max(1, width - 1)) + '…' : s;

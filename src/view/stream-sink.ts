@@ -97,23 +97,31 @@ export class StreamSink implements Sink {
 
   private human(e: CaptureEvent): string | undefined {
     let out = this.throttleLine(false) ?? '';
-    let line = this.formatter!.format(e);
     if (e.type === 'exchange') {
-      if (line !== undefined && this.throttle) {
-        const lines = 1 + countNewlines(line);
-        if (!this.throttle.admit(e, lines, this.now())) line = undefined;
+      const kept = !this.filter || this.filter.match(e);
+      let line: string | undefined;
+      if (!kept) this.formatter!.noteExchange(e.protocol);
+      else if (this.throttle?.refuses(e)) {
+        // under load most exchanges are only counted: formatting them first was most of what the
+        // live view cost per exchange
+        this.formatter!.noteExchange(e.protocol);
+        this.throttle.admit(e, 1, this.now());
+      } else {
+        line = this.formatter!.format(e);
+        if (line !== undefined && this.throttle) {
+          const lines = 1 + countNewlines(line);
+          if (!this.throttle.admit(e, lines, this.now())) line = undefined;
+        }
       }
-      if (!this.filter || this.filter.match(e)) {
+      if (kept) {
         const f = this.runs!.add(e, runKey(e), e.fingerprint ?? e.request.text, DEFAULT_THRESHOLD);
-        if (f)
-          out +=
-            (line !== undefined ? line + '\n' : '') +
-            this.nPlusOne(findingLine(f, this.format.width + 30)) +
-            '\n';
-        else if (line !== undefined) out += line + '\n';
-        return out || undefined;
+        if (line !== undefined) out += line + '\n';
+        if (f) out += this.nPlusOne(findingLine(f, this.format.width + 30)) + '\n';
       }
-    } else if (e.type === 'close') {
+      return out || undefined;
+    }
+    const line = this.formatter!.format(e);
+    if (e.type === 'close') {
       const f = this.runs!.close(e.conn, e.route, DEFAULT_THRESHOLD);
       if (f) out += this.nPlusOne(findingLine(f, this.format.width + 30)) + '\n';
     }

@@ -38,6 +38,13 @@ export class Throttle {
     private readonly width = 160,
   ) {}
 
+  /** true when admit() would refuse this exchange whatever its number of lines: the window has
+   * hidden exchanges already, and it is not an error that may still pass. The live view then
+   * skips formatting it. */
+  refuses(x: ExchangeEvent): boolean {
+    return this.hidden > 0 && !(this.errorsPrinted < ERRORS_PAST_BUDGET && isError(x));
+  }
+
   /** may this exchange's `lines` lines be printed now? */
   admit(x: ExchangeEvent, lines: number, now: number): boolean {
     if (this.windowStart < 0 || now - this.windowStart >= WINDOW_MS) this.windowStart = now;

@@ -317,3 +317,32 @@ t.test('clock: local time of day to the millisecond', async (t) => {
   t.equal(clock(new Date(2026, 4, 6, 7, 8, 9, 5).getTime()), '07:08:09.005');
   t.equal(clock(new Date(2026, 4, 6, 23, 59, 59, 999).getTime()), '23:59:59.999');
 });
+
+t.test('clock: the cached second never leaks into another second', async (t) => {
+  // the reference: a Date of its own for every call
+  const ref = (ms: number): string => {
+    const d = new Date(ms);
+    const p = (n: number, w = 2): string => String(n).padStart(w, '0');
+    return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+  };
+  // fractional times (exchange starts), the same second twice, back in time, and each side of a
+  // second, a minute and a day
+  const day = new Date(2026, 11, 2, 23, 59, 59, 998).getTime();
+  const times = [
+    day,
+    day + 0.7,
+    day + 1,
+    day + 1.999,
+    day + 2,
+    day + 2.5,
+    day + 1001,
+    day - 1000,
+    day,
+    day - 59_000.25,
+    1_796_249_313_620.027,
+    1_796_249_313_620.999,
+    0,
+    999.9,
+  ];
+  for (const ms of times) t.equal(clock(ms), ref(ms), String(ms));
+});

@@ -142,3 +142,27 @@ t.test('--json with --filter: matching exchanges only', async (t) => {
     ['exchange2', 'error'],
   );
 });
+
+t.test('an exchange hidden by the budget still hides its protocol frames', async (t) => {
+  const { s, lines } = sink(2);
+  const redis = (i: number): ExchangeEvent =>
+    ex({ conn: 1, protocol: 'redis', request: { text: `GET k${i}` }, response: { text: '"v"' } });
+  for (let i = 0; i < 5; i++) s.write(redis(i));
+  t.equal(lines().length, 2, 'a screenful of two lines');
+  // the first PostgreSQL exchange of the run comes while the window is full
+  s.write(q(2, 'select 1'));
+  s.write({
+    type: 'message',
+    time: 1_000_000,
+    level: 30,
+    msg: 'Query select 2',
+    conn: 2,
+    from: 'client',
+    protocol: 'postgres',
+    name: 'Query',
+    fields: { summary: 'select 2', sql: 'select 2' },
+  });
+  t.equal(lines().length, 2, 'no frame line for a protocol that has exchanges');
+  await s.close();
+  t.match(lines()[2], /… 4 more exchanges in/, 'the hidden PostgreSQL exchange is counted');
+});
