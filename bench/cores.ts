@@ -16,6 +16,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startRedis } from './lib/servers.js';
 import { median } from './lib/workloads.js';
+import { looptapArgv } from './lib/paths.js';
 
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const N = Number(process.env.BENCH_REDIS_N ?? 20_000);
@@ -36,7 +37,7 @@ async function proxy(target: number, pinned: boolean, kind: Kind) {
   const args =
     kind === 'pipe'
       ? [root + 'bench/node-pipe.js', '0', String(target)]
-      : [root + 'bin/looptap.js', '--quiet', '--target', String(target)];
+      : [...looptapArgv(root), '--quiet', '--target', String(target)];
   if (kind === 'raw') args.push('--decode', 'raw');
   if (kind === 'capture') args.push('--capture', capture, '--overwrite');
   const [cmd, argv] = pinned

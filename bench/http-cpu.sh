@@ -41,7 +41,7 @@ for rep in $(seq 1 "$REPS"); do
     if [ "$p" = bare ]; then
       node -e "$BARE" "$port" "$ORIGIN_PORT" > /dev/null 2>&1 &
     else
-      node "$p/bin/looptap.js" http --target "$ORIGIN_PORT" --listen "$port" --quiet > /dev/null 2>&1 &
+      "$p/bin/looptap.js" http --target "$ORIGIN_PORT" --listen "$port" --quiet > /dev/null 2>&1 &
     fi
     pid=$!
     for _ in $(seq 1 50); do (echo > "/dev/tcp/127.0.0.1/$port") 2> /dev/null && break; sleep 0.1; done

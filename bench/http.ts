@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuSeconds, peakRssMb } from './lib/proc.js';
-import { freePort } from './lib/paths.js';
+import { freePort, looptapArgv } from './lib/paths.js';
 import { median } from './lib/workloads.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -97,7 +97,7 @@ function measure(row: Row, port: number, proxy?: ChildProcess): void {
 /** a looptap http in front of the origin, with these output flags */
 async function looptap(originPort: number, flags: string[]): Promise<[number, ChildProcess]> {
   const port = await freePort();
-  const args = ['bin/looptap.js', 'http', '--target', String(originPort), '--listen'];
+  const args = [...looptapArgv(''), 'http', '--target', String(originPort), '--listen'];
   const child = await start([...args, String(port), ...flags], /listening on/);
   return [port, child];
 }

@@ -28,6 +28,16 @@ export type PathName =
   | 'base-quiet'
   | 'socat';
 
+/** `node` arguments that run ROOT's looptap as its users do: the node flags on the first line
+ * of bin/looptap.js (`#!/usr/bin/env -S node FLAGS`, which npx and a PATH install honour), then
+ * the script. A checkout without flags there (0.1) runs as plain `node bin/looptap.js`. */
+export function looptapArgv(from: string): string[] {
+  const bin = from + 'bin/looptap.js';
+  const first = readFileSync(bin, 'utf8').split('\n', 1)[0]!;
+  const m = /^#!\/usr\/bin\/env\s+-S\s+node\s+(.*)$/.exec(first);
+  return [...(m ? m[1]!.trim().split(/\s+/) : []), bin];
+}
+
 export async function freePort(): Promise<number> {
   const s = net.createServer();
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
@@ -62,12 +72,13 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(t);
 }
 
-/** `node ROOT/bin/looptap.js ARGS` (ROOT: this checkout or another), once it listens */
+/** `node ROOT/bin/looptap.js ARGS` (ROOT: this checkout or another, with its node flags:
+ * looptapArgv), once it listens */
 export async function startCli(
   from: string,
   args: string[],
 ): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [from + 'bin/looptap.js', ...args], {
+  const child = spawn(process.execPath, [...looptapArgv(from), ...args], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   const m = await waitLine(child, /listening on 127\.0\.0\.1:(\d+)/);
@@ -82,7 +93,7 @@ export async function startCliToFile(
   file: string,
 ): Promise<{ child: ChildProcess; port: number }> {
   const fd = openSync(file, 'w');
-  const child = spawn(process.execPath, [from + 'bin/looptap.js', ...args], {
+  const child = spawn(process.execPath, [...looptapArgv(from), ...args], {
     stdio: ['ignore', fd, 'ignore'],
   });
   closeSync(fd);
@@ -129,7 +140,7 @@ export async function startPath(
   const format = name === 'looptap-capture-v2' ? ['--capture-format', '2'] : [];
   const from = name.startsWith('base-') ? baseRoot() : root;
   const args = [
-    from + 'bin/looptap.js',
+    ...looptapArgv(from),
     '--quiet',
     '--target',
     String(target),
