@@ -11,7 +11,7 @@
 //
 //   npm run build && node --import=@tapjs/typescript/import bench/warm.ts
 //   (env: BENCH_WORKLOAD=pg BENCH_REPS=5 BENCH_TX=20000 BENCH_WARM=40000 BENCH_CAPTURE=1
-//         BENCH_VIEW=quiet|live BENCH_BASE=/path/to/another/looptap, built)
+//         BENCH_VIEW=quiet|live|quiet,live BENCH_BASE=/path/to/another/looptap, built)
 
 import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -25,7 +25,7 @@ import {
   pgbenchSelect,
   redisBenchmark,
 } from './lib/servers.js';
-import { startCli, startCliToFile } from './lib/paths.js';
+import { startCli } from './lib/paths.js';
 import { cpuSeconds } from './lib/proc.js';
 import { median } from './lib/workloads.js';
 
@@ -38,7 +38,8 @@ const CAPTURE = process.env.BENCH_CAPTURE === '1';
 const WORKLOAD = process.env.BENCH_WORKLOAD ?? 'pg';
 const VIEWS = (process.env.BENCH_VIEW ?? 'quiet').split(',');
 for (const v of VIEWS)
-  if (v !== 'quiet' && v !== 'live') throw new Error(`BENCH_VIEW=${v}: use quiet, live or both`);
+  if (v !== 'quiet' && v !== 'live')
+    throw new Error(`BENCH_VIEW=${v}: use quiet, live or quiet,live`);
 const REDIS: Record<string, ['get' | 'set', number]> = {
   get: ['get', 1],
   set: ['set', 1],
@@ -83,9 +84,7 @@ try {
     ];
     const out = capture.replace(/\.jsonl$/, '.out');
     if (LIVE) captures.push(out);
-    const { child, port } = LIVE
-      ? await startCliToFile(root, args, out)
-      : await startCli(root, args);
+    const { child, port } = await startCli(root, args, LIVE ? out : undefined);
     const shown = LIVE ? 'live view' : '--quiet';
     paths.push({ name: `${label}: ${shown}${CAPTURE ? ' --capture' : ''}`, child, port, us: [] });
   }

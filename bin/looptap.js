@@ -4,7 +4,7 @@
 // heap, and V8 counts that memory against the old generation's limit until a GC frees it. With
 // the limit V8 picks for a heap of looptap's size, that started a full mark-compact every 25-30 MB
 // relayed, a quarter of the relay's CPU; with the old generation's floor at 64 MB, young-generation
-// scavenges free the buffers and no full GC runs (docs/benchmarks.md, "The bulk relay"). It has
+// scavenges free the buffers and no full GC runs (docs/benchmarks.md, "The full GCs, found and gone"). It has
 // to be a node flag: V8 reads it when the heap is made. `env -S` passes it on Linux and macOS;
 // `node bin/looptap.js` runs without it.
 import { main } from '../dist/cli/main.js';

@@ -73,37 +73,31 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** `node ROOT/bin/looptap.js ARGS` (ROOT: this checkout or another, with its node flags:
- * looptapArgv), once it listens */
+ * looptapArgv), once it listens. With `stdoutFile`, stdout goes to that file: the live view's
+ * output could not be drained from a pipe by a benchmark that blocks in execFileSync (the relay
+ * would wait on it). */
 export async function startCli(
   from: string,
   args: string[],
+  stdoutFile?: string,
 ): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [...looptapArgv(from), ...args], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  const m = await waitLine(child, /listening on 127\.0\.0\.1:(\d+)/);
-  return { child, port: Number(m[1]) };
-}
-
-/** startCli with stdout written to `file`: for the live view, whose output a benchmark that
- * blocks in execFileSync could not drain from a pipe (the relay would wait on it) */
-export async function startCliToFile(
-  from: string,
-  args: string[],
-  file: string,
-): Promise<{ child: ChildProcess; port: number }> {
-  const fd = openSync(file, 'w');
-  const child = spawn(process.execPath, [...looptapArgv(from), ...args], {
-    stdio: ['ignore', fd, 'ignore'],
-  });
+  const announced = /listening on 127\.0\.0\.1:(\d+)/;
+  const argv = [...looptapArgv(from), ...args];
+  if (stdoutFile === undefined) {
+    const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'ignore'] });
+    const m = await waitLine(child, announced);
+    return { child, port: Number(m[1]) };
+  }
+  const fd = openSync(stdoutFile, 'w');
+  const child = spawn(process.execPath, argv, { stdio: ['ignore', fd, 'ignore'] });
   closeSync(fd);
   for (let i = 0; i < 300 && child.exitCode === null; i++) {
-    const m = /listening on 127\.0\.0\.1:(\d+)/.exec(readFileSync(file, 'utf8').slice(0, 500));
+    const m = announced.exec(readFileSync(stdoutFile, 'utf8').slice(0, 500));
     if (m) return { child, port: Number(m[1]) };
     await new Promise((r) => setTimeout(r, 50));
   }
   child.kill('SIGKILL');
-  throw new Error(`looptap ${args.join(' ')}: no announcement in ${file} within 15 s`);
+  throw new Error(`looptap ${args.join(' ')}: no announcement in ${stdoutFile} within 15 s`);
 }
 
 export async function startPath(

@@ -98,13 +98,14 @@ export class StreamSink implements Sink {
   private human(e: CaptureEvent): string | undefined {
     let out = this.throttleLine(false) ?? '';
     if (e.type === 'exchange') {
-      const kept = !this.filter || this.filter.match(e);
+      // every exchange hides its protocol's frames, formatted or not
+      this.formatter!.noteExchange(e.protocol);
+      // left out by --filter: neither shown, counted nor part of an N+1 run
+      if (this.filter && !this.filter.match(e)) return out || undefined;
       let line: string | undefined;
-      if (!kept) this.formatter!.noteExchange(e.protocol);
-      else if (this.throttle?.refuses(e)) {
+      if (this.throttle?.refuses(e)) {
         // under load most exchanges are only counted: formatting them first was most of what the
         // live view cost per exchange
-        this.formatter!.noteExchange(e.protocol);
         this.throttle.admit(e, 1, this.now());
       } else {
         line = this.formatter!.format(e);
@@ -113,11 +114,9 @@ export class StreamSink implements Sink {
           if (!this.throttle.admit(e, lines, this.now())) line = undefined;
         }
       }
-      if (kept) {
-        const f = this.runs!.add(e, runKey(e), e.fingerprint ?? e.request.text, DEFAULT_THRESHOLD);
-        if (line !== undefined) out += line + '\n';
-        if (f) out += this.nPlusOne(findingLine(f, this.format.width + 30)) + '\n';
-      }
+      const f = this.runs!.add(e, runKey(e), e.fingerprint ?? e.request.text, DEFAULT_THRESHOLD);
+      if (line !== undefined) out += line + '\n';
+      if (f) out += this.nPlusOne(findingLine(f, this.format.width + 30)) + '\n';
       return out || undefined;
     }
     const line = this.formatter!.format(e);

@@ -1,6 +1,6 @@
 // bin/looptap.js run as a program, the way npx and a PATH install run it: its first line starts
-// node with the flag that keeps the bulk relay free of full GCs (docs/benchmarks.md, "The bulk
-// relay"). Every other CLI test runs `node bin/looptap.js`, which skips that line.
+// node with the flag that keeps the bulk relay free of full GCs (docs/benchmarks.md, "The full
+// GCs, found and gone"). Every other CLI test runs `node bin/looptap.js`, which skips that line.
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
