@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { existsSync, rmSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { rmSync, openSync, closeSync, readFileSync } from 'node:fs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -18,6 +18,8 @@ export interface Path {
 export type PathName =
   | 'direct'
   | 'node-pipe'
+  /** the bare pipe appending every byte to a file: the ceiling for a relay with a capture */
+  | 'node-pipe-file'
   | 'looptap'
   | 'looptap-capture'
   | 'looptap-capture-v2'
@@ -106,12 +108,10 @@ export async function startPath(
   extra: string[] = [],
 ): Promise<Path> {
   if (name === 'direct') return { name, port: target, stop: () => Promise.resolve() };
-  if (name === 'node-pipe') {
-    const child = spawn(process.execPath, [root + 'bench/node-pipe.js', '0', String(target)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const m = await waitLine(child, /listening on 127\.0\.0\.1:(\d+)/);
-    return { name, port: Number(m[1]), pid: child.pid, stop: () => stopChild(child) };
+  if (name === 'node-pipe' || name === 'node-pipe-file') {
+    const file = name === 'node-pipe-file' ? `/tmp/looptap-bench-${process.pid}.pipe` : undefined;
+    const argv = [root + 'bench/node-pipe.js', '0', String(target), ...(file ? [file] : [])];
+    return spawnListening(name, argv, file ? [file] : [], 'inherit');
   }
   if (name === 'socat') {
     const port = await freePort();
@@ -143,7 +143,17 @@ export async function startPath(
       : []),
     ...extra,
   ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+  return spawnListening(name, args, capture ? [capture, capture + '.bin'] : [], 'ignore');
+}
+
+/** `node ARGV` once it announces its port; stop() ends it and removes the files it wrote */
+async function spawnListening(
+  name: string,
+  argv: string[],
+  files: string[],
+  stderr: 'inherit' | 'ignore',
+): Promise<Path> {
+  const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', stderr] });
   const m = await waitLine(child, /listening on 127\.0\.0\.1:(\d+)/);
   return {
     name,
@@ -151,8 +161,7 @@ export async function startPath(
     pid: child.pid,
     stop: async () => {
       await stopChild(child);
-      if (capture && existsSync(capture)) rmSync(capture);
-      if (capture && existsSync(capture + '.bin')) rmSync(capture + '.bin');
+      for (const f of files) rmSync(f, { force: true });
     },
   };
 }
