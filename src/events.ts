@@ -85,6 +85,9 @@ export interface MessageEvent extends Base {
   /** decoded fields, JSON-safe; merged into the top level of the line on disk */
   fields: Record<string, unknown>;
   latencyMs?: number;
+  /** in memory only, never on disk: an error that answered no request (a failed login), which
+   * the live view shows beside the exchanges (Decoded.standalone, decoders/key-frames.ts) */
+  standalone?: true;
 }
 
 export interface EndEvent extends Base {

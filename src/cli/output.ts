@@ -8,6 +8,7 @@ import type { Sink } from '../capture/hub.js';
 import { RotatingCaptureFile } from '../capture/rotating-file.js';
 import { StreamSink } from '../view/stream-sink.js';
 import type { Filter } from '../filter/index.js';
+import { PROTOCOLS } from '../decoders/registry.js';
 
 export interface OutputFlags {
   capture?: string;
@@ -64,6 +65,8 @@ export function viewSink(flags: OutputFlags): Sink {
       filter: flags.filter,
       rows: flags.rows,
       frames: flags.frames,
+      // live, the decoders are this version's, and all of them build exchanges
+      exchangeProtocols: PROTOCOLS,
     },
     {
       // a screenful of exchange lines per throttle window (docs/exchanges.md, "Under load")

@@ -56,6 +56,9 @@ export interface Decoded {
   latencyMs?: number;
   /** pino level; 30 unless the message is an error answer (40) */
   level?: number;
+  /** an error that answered no request (a failed login, an error on an idle connection): no
+   * exchange carries it, so readers of exchanges are shown it all the same (key-frames.ts) */
+  standalone?: true;
 }
 
 /** A byte range in one direction whose bytes must not reach any log or capture. `end` may lie

@@ -11,7 +11,8 @@
 //
 // Message events are built only when a sink or listener takes frames (FrameDemand, asked once
 // per decoded chunk): the exchange view, top and the test-suite API read exchanges only, and
-// building frames costs them 15-30% of decoding in-process. Exchanges never depend on it.
+// building frames costs them 15-30% of decoding in-process. Exchanges never depend on it. Key
+// frames (a login, an error outside any exchange: decoders/key-frames.ts) are built regardless.
 // While detection needs more bytes, chunks are held (bounded) and their data events wait, so that
 // a secret in the first bytes is masked too. Forwarding never waits for any of this.
 
@@ -41,6 +42,7 @@ import { Redactor } from './redactor.js';
 import { dataMsg } from '../capture/line-format.js';
 import { bugEvent, fallbackEvent, ScanAfterDecoder, type Where } from './lost-track.js';
 import { ALL_FRAMES, type FrameDemand } from '../capture/hub.js';
+import { isLoginFrame } from '../decoders/key-frames.js';
 
 /** how much we hold back while detection asks for more bytes before giving up on it */
 const DETECT_HOLD_LIMIT = 64 * 1024;
@@ -214,10 +216,18 @@ export class Observer {
   }
 
   private messages(messages: Decoded[], time: number): void {
-    if (!this.frames.wantsFrames(this.protocol!)) {
-      return this.frames.framesSkipped(this.protocol!, messages.length);
+    if (this.frames.wantsFrames(this.protocol!)) {
+      for (let i = 0; i < messages.length; i++) this.message(messages[i]!, time);
+      return;
     }
-    for (let i = 0; i < messages.length; i++) this.message(messages[i]!, time);
+    // a login and an error outside any exchange are built all the same (key-frames.ts)
+    let skipped = 0;
+    for (let i = 0; i < messages.length; i++) {
+      const d = messages[i]!;
+      if (d.standalone || isLoginFrame(d.name)) this.message(d, time);
+      else skipped++;
+    }
+    if (skipped > 0) this.frames.framesSkipped(this.protocol!, skipped);
   }
 
   /** one call into the decoder (push a chunk, or end without one), and what it said: masks,
@@ -283,6 +293,7 @@ export class Observer {
         : { summary: d.summary, ...d.fields },
     };
     if (d.latencyMs !== undefined) event.latencyMs = round(d.latencyMs);
+    if (d.standalone) event.standalone = true;
     this.out(event);
   }
 

@@ -13,13 +13,16 @@
 //
 // Exchanges (one request and its answer) are the default view (docs/exchanges.md): frame lines
 // (message events) of a protocol are hidden once that protocol has produced an exchange in this
-// run, unless `frames` is set. Before that (a v0.1 capture, a decoder without exchanges) frames
-// are all there is, and they are shown.
+// run (live: from the start, for the protocols whose decoders build exchanges), unless `frames`
+// is set. Before that (a v0.1 capture, a decoder without exchanges) frames are all there is, and
+// they are shown. Key frames stay (decoders/key-frames.ts): every connection's login, and errors
+// outside any exchange (a failed login); an error that answered a request is on its exchange line.
 
-import type { CaptureEvent, From, ProtocolName } from '../events.js';
+import type { CaptureEvent, From, MessageEvent, ProtocolName } from '../events.js';
 import type { Filter } from '../filter/index.js';
 import { escapeText, preview } from './preview.js';
 import { exchangeText, fmtMs, rowLines } from './exchange-line.js';
+import { isErrorFrame, isLoginFrame } from '../decoders/key-frames.js';
 
 export { fmtMs };
 
@@ -37,6 +40,9 @@ export interface FormatOptions {
   rows?: number;
   /** only exchanges that match; connection, chunk and frame lines are left out (--filter) */
   filter?: Filter;
+  /** protocols known to build exchanges (the live view: every decoder of this version): their
+   * frames are hidden from the first one, not only after their first exchange */
+  exchangeProtocols?: readonly ProtocolName[];
 }
 
 export const DEFAULT_ROWS = 3;
@@ -56,11 +62,17 @@ export class Formatter {
   /** connections whose decoder fell back to raw: all their later chunks are shown */
   private fellBack = new Set<string>();
   /** protocols that produced exchanges in this run: their frames are hidden */
-  private exchanging = new Set<ProtocolName>();
+  private exchanging: Set<ProtocolName>;
+  /** connections that produced an exchange: their errors are on exchange lines from then on */
+  private exchanged = new Set<string>();
   private readonly filtering: boolean;
+  /** the events come from this run's Observer (exchangeProtocols given), not from a capture */
+  private readonly live: boolean;
 
   constructor(private readonly o: FormatOptions) {
     this.filtering = o.filter !== undefined && o.filter.source.trim() !== '';
+    this.exchanging = new Set(o.exchangeProtocols);
+    this.live = o.exchangeProtocols !== undefined;
   }
 
   /** whether a frame (message event) of this protocol would be shown now */
@@ -68,10 +80,21 @@ export class Formatter {
     return !this.filtering && (this.o.frames === true || !this.exchanging.has(protocol));
   }
 
-  /** what formatting an exchange of `protocol` remembers, for an exchange not formatted (the
-   * live view's throttle hides it): its protocol's frames are hidden from now on */
-  noteExchange(protocol: ProtocolName): void {
-    this.exchanging.add(protocol);
+  /** what formatting an exchange remembers, for an exchange not formatted (the live view's
+   * throttle hides it): its protocol's frames are hidden from now on, and its connection's
+   * errors are left to its exchange lines */
+  noteExchange(x: { protocol: ProtocolName; conn: number; route?: string }): void {
+    this.exchanging.add(x.protocol);
+    this.exchanged.add(`${x.route ?? ''}#${x.conn}`);
+  }
+
+  /** a frame hidden beside exchanges: any but a login and an error outside any exchange. Live,
+   * the decoder says which errors those are (`standalone`); read back from a capture, an error
+   * before its connection's first exchange counts as one. */
+  private hidesFrame(e: MessageEvent, key: string): boolean {
+    if (this.o.frames || !this.exchanging.has(e.protocol) || isLoginFrame(e.name)) return false;
+    if (!isErrorFrame(e.level)) return true;
+    return this.live ? e.standalone !== true : this.exchanged.has(key);
   }
 
   /** the line for an event, without newline; undefined when the event is not shown */
@@ -108,7 +131,7 @@ export class Formatter {
         }`;
       case 'message': {
         this.decoded.add(key(e.conn));
-        if (this.filtering || (!this.o.frames && this.exchanging.has(e.protocol))) return undefined;
+        if (this.filtering || this.hidesFrame(e, key(e.conn))) return undefined;
         const raw = typeof e.fields.summary === 'string' ? e.fields.summary : '';
         // "Sync Sync" says nothing twice: a summary that only repeats the name is left out
         const summary = raw === e.name ? '' : raw;
@@ -119,7 +142,7 @@ export class Formatter {
         return `${t()} ${route}${id(e.conn)} ${arrow(e.from)} ${proto}${name}${text ? ' ' + text : ''}${lat}`;
       }
       case 'exchange': {
-        this.noteExchange(e.protocol);
+        this.noteExchange(e);
         if (this.o.filter && !this.o.filter.match(e)) return undefined;
         const p = {
           red: (s: string) => paint(C.red, s),
@@ -136,6 +159,7 @@ export class Formatter {
       case 'close':
         this.decoded.delete(key(e.conn));
         this.fellBack.delete(key(e.conn));
+        this.exchanged.delete(key(e.conn));
         if (this.filtering) return undefined;
         return `${t()} ${route}${id(e.conn)} close ${e.reason} (client ${e.bytes.client} B, server ${e.bytes.server} B, ${fmtMs(e.ms)})`;
       case 'error':

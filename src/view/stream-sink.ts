@@ -99,7 +99,7 @@ export class StreamSink implements Sink {
     let out = this.throttleLine(false) ?? '';
     if (e.type === 'exchange') {
       // every exchange hides its protocol's frames, formatted or not
-      this.formatter!.noteExchange(e.protocol);
+      this.formatter!.noteExchange(e);
       // left out by --filter: neither shown, counted nor part of an N+1 run
       if (this.filter && !this.filter.match(e)) return out || undefined;
       let line: string | undefined;

@@ -35,7 +35,9 @@ t.test('demo --once shows a decoded PostgreSQL conversation and captures it', as
     /^listening on 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+ \(tcp, decode auto\)$/,
     'announcement first',
   );
-  t.match(out, /-> postgres (Query|Parse) create table demo_users/, 'the DDL is shown as SQL');
+  t.match(out, /#1 pg {2}create table demo_users .* -> CREATE TABLE/, 'the DDL is shown as SQL');
+  t.match(out, /#1 -> postgres StartupMessage user=postgres/, 'who logged in');
+  t.notMatch(out, /-> postgres (Query|Parse) /, 'no frames beside the exchanges');
   t.match(
     out,
     /insert into demo_users \(name, email\) values \(\$1, \$2\)/,

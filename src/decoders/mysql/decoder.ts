@@ -209,9 +209,10 @@ export class MysqlDecoder implements Decoder {
         this.emit(msg);
         this.phase = 'login';
       } else if (first === 0xff) {
+        // refused before the greeting (too many connections, a host not allowed)
         const m = errMessage(p, this.ctx, undefined);
         if ('why' in m) return m;
-        this.emit(m);
+        this.emit({ ...m, standalone: true });
       } else this.fail('not a MySQL greeting');
       return;
     }
@@ -225,7 +226,8 @@ export class MysqlDecoder implements Decoder {
     const head = this.responses.fifo[0];
     const a = authAnswer(p, this.ctx, head);
     if ('why' in a) return a;
-    if (a.msg) this.emit(a.msg);
+    // no exchange is made for the login or COM_CHANGE_USER (exchange.ts): a refusal is alone
+    if (a.msg) this.emit(a.msg.level ? { ...a.msg, standalone: true } : a.msg);
     if (!a.done) return;
     if (this.phase === 'auth') this.responses.fifo.shift();
     this.phase = 'command';

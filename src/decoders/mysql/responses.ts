@@ -66,7 +66,8 @@ export class Responses {
   server(p: Packet, now: number): Decoded[] | Unread {
     const head = this.fifo[0];
     const first = p.length === 0 ? -1 : p.data[0]!;
-    if (!head) return first === 0xff ? listed(errMessage(p, this.ctx, undefined)) : [];
+    // an error nothing asked for (the server ending the connection) answers no command
+    if (!head) return first === 0xff ? listed(alone(errMessage(p, this.ctx, undefined))) : [];
     switch (this.st) {
       case 'first':
         return this.first(p, head, first, now);
@@ -293,4 +294,8 @@ export class Responses {
 /** one message as a list, or why it could not be read */
 function listed(m: Decoded | Unread): Decoded[] | Unread {
   return 'why' in m ? m : [m];
+}
+
+function alone(m: Decoded | Unread): Decoded | Unread {
+  return 'why' in m ? m : { ...m, standalone: true };
 }

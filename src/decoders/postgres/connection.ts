@@ -107,10 +107,17 @@ export class PgConnection implements Decoder {
 
   /** latency and level as arguments, not an object spread in: a spread after other properties
    * is a runtime call, the most expensive line of a pgbench -S answer in a profile */
-  emit(from: From, m: FrontMsg | Decoded, latencyMs?: number, level?: number): void {
+  emit(
+    from: From,
+    m: FrontMsg | Decoded,
+    latencyMs?: number,
+    level?: number,
+    standalone?: boolean,
+  ): void {
     const d: Decoded = { from, name: m.name, summary: m.summary, fields: m.fields };
     if (latencyMs !== undefined) d.latencyMs = latencyMs;
     if (level !== undefined) d.level = level;
+    if (standalone) d.standalone = true;
     this.out.push(d);
   }
 

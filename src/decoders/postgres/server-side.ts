@@ -223,9 +223,10 @@ export class ServerSide {
     m: { name: string; summary: string; fields: Record<string, unknown> },
     op: Op | undefined,
     level?: number,
+    standalone?: boolean,
   ): void {
     this.c.flushCopy('server');
-    this.c.emit('server', m, this.latency(frame, op), level || undefined);
+    this.c.emit('server', m, this.latency(frame, op), level || undefined, standalone);
     this.answered = true;
     this.rows = 0;
     this.rowBytes = 0;
@@ -257,7 +258,15 @@ export class ServerSide {
     }
     c.xs.error(error, op, skippedOps, frame.time);
     if (this.rows > 0) fields.rows = this.rows;
-    this.answer(frame, { name: 'ErrorResponse', summary: errorSummary(error), fields }, op, 40);
+    // during startup (a refused login) or with nothing pending, no exchange carries the error
+    const standalone = !op || op.kind === 'Startup';
+    this.answer(
+      frame,
+      { name: 'ErrorResponse', summary: errorSummary(error), fields },
+      op,
+      40,
+      standalone,
+    );
   }
 
   private ready(frame: Frame, status: string): void {
