@@ -8,6 +8,7 @@ import { Formatter } from '../../view/format.js';
 import type { CaptureEvent, From } from '../../events.js';
 import { jsonKept, keepEvent, type ViewFilter } from '../../view/filter.js';
 import { GrepPairs } from '../../view/grep.js';
+import { DataHold } from '../../view/data-hold.js';
 import type { Filter } from '../../filter/index.js';
 
 export interface ViewFlags {
@@ -59,21 +60,24 @@ export async function runView(flags: ViewFlags): Promise<number> {
   const events = flags.follow
     ? followCapture(flags.file, { signal: ac.signal })
     : readCapture(flags.file, { signal: ac.signal });
+  // a connection's first chunks wait for its first frame (data-hold.ts); not for JSON lines,
+  // --show-data (every chunk is shown in order) or --follow
+  const hold = !flags.json && !flags.showData && !flags.follow ? new DataHold() : undefined;
+  const write = async (e: CaptureEvent): Promise<void> => {
+    if (filterJson && !jsonKept(e, flags.filter!)) return;
+    const out = flags.json ? (e.type === 'header' ? undefined : toLine(e)) : lineOf(formatter, e);
+    if (out === undefined) return;
+    if (!process.stdout.write(out)) await new Promise((r) => process.stdout.once('drain', r));
+  };
   try {
     for await (const read of events) {
       if (!keepEvent(read, filter)) continue;
       for (const e of grep ? grep.push(read) : [read]) {
-        if (filterJson && !jsonKept(e, flags.filter!)) continue;
-        const out = flags.json
-          ? e.type === 'header'
-            ? undefined
-            : toLine(e)
-          : lineOf(formatter, e);
-        if (out === undefined) continue;
-        if (!process.stdout.write(out)) await new Promise((r) => process.stdout.once('drain', r));
+        for (const ready of hold ? hold.push(e) : [e]) await write(ready);
       }
       if (ac.signal.aborted) break;
     }
+    if (hold) for (const e of hold.flush()) await write(e);
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
