@@ -1,8 +1,8 @@
 // TCP relay benchmark: direct vs a bare Node pipe (and the same pipe appending every byte to a
 // file, the obvious tee) vs looptap (no capture) vs looptap with a full capture vs socat, plus
 // the disk alone writing the same bytes, in one run, interleaved, medians of REPS. Prints a
-// markdown table for docs/benchmarks.md. Ratios against direct (and against the bare pipe) are the figures to read:
-// the machine is shared and absolute numbers move between runs.
+// markdown table for docs/benchmarks.md. Ratios against direct (and against the bare pipe) are
+// the figures to read: the machine is shared and absolute numbers move between runs.
 //
 //   npm run bench -- tcp            (env: BENCH_BYTES=1073741824 BENCH_REPS=3 BENCH_RTT=3000)
 

@@ -18,7 +18,7 @@ export interface Path {
 export type PathName =
   | 'direct'
   | 'node-pipe'
-  /** the bare pipe appending every byte to a file: the ceiling for a relay with a capture */
+  /** the bare pipe appending every byte to a file: the obvious tee, beside the captures */
   | 'node-pipe-file'
   | 'looptap'
   | 'looptap-capture'

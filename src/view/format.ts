@@ -63,7 +63,8 @@ export class Formatter {
   private fellBack = new Set<string>();
   /** protocols that produced exchanges in this run: their frames are hidden */
   private exchanging: Set<ProtocolName>;
-  /** connections that produced an exchange: their errors are on exchange lines from then on */
+  /** read back from a capture: connections that produced an exchange (their errors are on
+   * exchange lines from then on) */
   private exchanged = new Set<string>();
   private readonly filtering: boolean;
   /** the events come from this run's Observer (exchangeProtocols given), not from a capture */
@@ -85,7 +86,8 @@ export class Formatter {
    * errors are left to its exchange lines */
   noteExchange(x: { protocol: ProtocolName; conn: number; route?: string }): void {
     this.exchanging.add(x.protocol);
-    this.exchanged.add(`${x.route ?? ''}#${x.conn}`);
+    // live, the decoders mark the errors outside exchanges: no set to keep per exchange
+    if (!this.live) this.exchanged.add(`${x.route ?? ''}#${x.conn}`);
   }
 
   /** a frame hidden beside exchanges: any but a login and an error outside any exchange. Live,
@@ -130,8 +132,9 @@ export class Formatter {
           e.redacted ? paint(C.yellow, ` (${e.redacted} B redacted)`) : ''
         }`;
       case 'message': {
-        this.decoded.add(key(e.conn));
-        if (this.filtering || this.hidesFrame(e, key(e.conn))) return undefined;
+        const k = key(e.conn);
+        this.decoded.add(k);
+        if (this.filtering || this.hidesFrame(e, k)) return undefined;
         const raw = typeof e.fields.summary === 'string' ? e.fields.summary : '';
         // "Sync Sync" says nothing twice: a summary that only repeats the name is left out
         const summary = raw === e.name ? '' : raw;

@@ -205,6 +205,11 @@ export function terminator(
   return { status, warnings };
 }
 
+/** `m` marked as answering no command: no exchange carries it (decoders/key-frames.ts) */
+export function alone(m: Decoded | Unread): Decoded | Unread {
+  return 'why' in m ? m : { ...m, standalone: true };
+}
+
 /** A server packet while authenticating (after the login or COM_CHANGE_USER): the OK or ERR that
  * ends it (`done`), or an AuthSwitchRequest / AuthMoreData. */
 export function authAnswer(
@@ -214,7 +219,8 @@ export function authAnswer(
 ): { msg?: Decoded; done: boolean } | Unread {
   const first = p.length === 0 ? -1 : p.data[0]!;
   if (first === 0xff) {
-    const m = errMessage(p, ctx, head?.time);
+    // no exchange is made for the login or COM_CHANGE_USER (exchange.ts): a refusal is alone
+    const m = alone(errMessage(p, ctx, head?.time));
     return 'why' in m ? m : { msg: m, done: true };
   }
   if (first === 0x00) {

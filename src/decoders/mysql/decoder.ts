@@ -35,7 +35,7 @@ import {
 import type { Packet } from './packets.js';
 import { Decompressor } from './packets.js';
 import type { RespCtx } from './answers.js';
-import { authAnswer, errMessage } from './answers.js';
+import { alone, authAnswer, errMessage } from './answers.js';
 import { draft, pendingOf } from './exchange.js';
 import type { Unread } from './reader.js';
 import { Responses } from './responses.js';
@@ -210,9 +210,9 @@ export class MysqlDecoder implements Decoder {
         this.phase = 'login';
       } else if (first === 0xff) {
         // refused before the greeting (too many connections, a host not allowed)
-        const m = errMessage(p, this.ctx, undefined);
+        const m = alone(errMessage(p, this.ctx, undefined));
         if ('why' in m) return m;
-        this.emit({ ...m, standalone: true });
+        this.emit(m);
       } else this.fail('not a MySQL greeting');
       return;
     }
@@ -226,8 +226,7 @@ export class MysqlDecoder implements Decoder {
     const head = this.responses.fifo[0];
     const a = authAnswer(p, this.ctx, head);
     if ('why' in a) return a;
-    // no exchange is made for the login or COM_CHANGE_USER (exchange.ts): a refusal is alone
-    if (a.msg) this.emit(a.msg.level ? { ...a.msg, standalone: true } : a.msg);
+    if (a.msg) this.emit(a.msg);
     if (!a.done) return;
     if (this.phase === 'auth') this.responses.fifo.shift();
     this.phase = 'command';

@@ -8,6 +8,7 @@ import { oneLine } from '../summary-text.js';
 import type { RespCtx } from './answers.js';
 import {
   STATUS_MORE_RESULTS,
+  alone,
   eofMessage,
   errMessage,
   exchangeError,
@@ -294,8 +295,4 @@ export class Responses {
 /** one message as a list, or why it could not be read */
 function listed(m: Decoded | Unread): Decoded[] | Unread {
   return 'why' in m ? m : [m];
-}
-
-function alone(m: Decoded | Unread): Decoded | Unread {
-  return 'why' in m ? m : { ...m, standalone: true };
 }
