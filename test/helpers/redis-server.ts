@@ -4,7 +4,7 @@
 // Recipe: /work/shared/research/embedded-servers.md section 3.
 
 import net from 'node:net';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,4 +92,29 @@ export async function startRedisServer(t: Tap, password: string): Promise<RedisS
       throw new Error(`redis-server did not start: ${log.slice(-500)}`);
   }
   throw new Error('redis-server: no free port after 5 attempts');
+}
+
+/**
+ * runs redis-cli against 127.0.0.1:port with REDISCLI_AUTH; `input`, when given, is its stdin
+ * (redis-cli reads commands from it only without arguments). A child that exits before reading
+ * its stdin makes the write fail with EPIPE; that error is dropped on purpose, since the exit
+ * status and the output are what a test checks.
+ */
+export function redisCli(
+  port: number,
+  password: string,
+  args: string[],
+  input?: string,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      REDIS_CLI,
+      ['-h', '127.0.0.1', '-p', String(port), ...args],
+      { env: { ...process.env, REDISCLI_AUTH: password }, timeout: 10_000 },
+      (err, out) => (err ? reject(new Error(err.message)) : resolve(out)),
+    );
+    child.stdin?.on('error', () => {});
+    if (input === undefined) child.stdin?.end();
+    else child.stdin?.end(input);
+  });
 }

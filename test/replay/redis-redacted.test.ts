@@ -6,40 +6,27 @@
 // binary value is shown escaped once.
 
 import t from 'tap';
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { capture, jsonLines, looptap, tempDir } from './helpers.js';
 import { need } from '../helpers/real-servers.js';
 import { secretForms } from '../helpers/feed.js';
-import { REDIS_CLI, REDIS_SERVER, startRedisServer } from '../helpers/redis-server.js';
+import { REDIS_CLI, REDIS_SERVER, redisCli, startRedisServer } from '../helpers/redis-server.js';
 
 const OLD = 'old_REDACTCANARY_91';
 const NEW = 'new_REDACTCANARY_92';
 const MASTER = 'master_REDACTCANARY_93';
 const BOB = 'bob_REDACTCANARY_94';
 
-function cli(port: number, password: string, args: string[], input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      REDIS_CLI,
-      ['-h', '127.0.0.1', '-p', String(port), ...args],
-      { env: { ...process.env, REDISCLI_AUTH: password }, timeout: 10_000 },
-      (err, out) => (err ? reject(new Error(err.message)) : resolve(out)),
-    );
-    child.stdin?.end(input ?? '');
-  });
-}
-
 t.test('masked CONFIG SET and ACL SETUSER are refused, filled, or left out', async (t) => {
   if (!need(t, REDIS_SERVER, 'redis-server') || !need(t, REDIS_CLI, 'redis-tools')) return;
   const server = await startRedisServer(t, OLD);
   const port = server.port;
   const dir = tempDir(t, 'looptap-replay-redacted-');
-  await cli(port, OLD, ['SET', 'k', 'v']);
+  await redisCli(port, OLD, ['SET', 'k', 'v']);
 
   const file = await capture(join(dir, 'cap.jsonl'), String(port), async (p) => {
-    await cli(
+    await redisCli(
       p,
       OLD,
       [],
@@ -52,14 +39,14 @@ t.test('masked CONFIG SET and ACL SETUSER are refused, filled, or left out', asy
     t.same(found, [], `${secret} is not in the capture in any form`);
   }
   // back to the state before the capture
-  await cli(
+  await redisCli(
     port,
     NEW,
     [],
     `CONFIG SET requirepass ${OLD}\nACL DELUSER bob\nCONFIG SET masterauth ""\n`,
   );
   const clients = async (): Promise<number> =>
-    (await cli(port, OLD, ['CLIENT', 'LIST'])).trim().split('\n').length;
+    (await redisCli(port, OLD, ['CLIENT', 'LIST'])).trim().split('\n').length;
   const base = await clients();
 
   const refused = await looptap(['replay', file, '--target', String(port)], { REDISCLI_AUTH: OLD });
@@ -83,8 +70,12 @@ t.test('masked CONFIG SET and ACL SETUSER are refused, filled, or left out', asy
   t.notOk(/#1 AUTH/.test(refused.err), 'AUTH is filled from REDISCLI_AUTH');
   t.equal(refused.out, '', 'nothing replayed');
   t.equal(await clients(), base, 'no connection reached the server');
-  t.equal((await cli(port, OLD, ['PING'])).trim(), 'PONG', 'the original password still works');
-  t.equal((await cli(port, OLD, ['CONFIG', 'GET', 'masterauth'])).split('\n')[1], '');
+  t.equal(
+    (await redisCli(port, OLD, ['PING'])).trim(),
+    'PONG',
+    'the original password still works',
+  );
+  t.equal((await redisCli(port, OLD, ['CONFIG', 'GET', 'masterauth'])).split('\n')[1], '');
 
   const json = await looptap(['replay', file, '--target', String(port), '--json'], {
     REDISCLI_AUTH: OLD,
@@ -108,7 +99,7 @@ t.test('masked CONFIG SET and ACL SETUSER are refused, filled, or left out', asy
     skip.out,
     /replayed 1 connection, 3 requests: 3 same, 0 different; left out 3 redacted requests/,
   );
-  t.equal((await cli(port, OLD, ['PING'])).trim(), 'PONG', 'the password is unchanged');
+  t.equal((await redisCli(port, OLD, ['PING'])).trim(), 'PONG', 'the password is unchanged');
 
   const given = ['GIVEN_pw_1', 'GIVEN_master_2', 'GIVEN_bob_3'];
   const filled = await looptap(
@@ -131,13 +122,16 @@ t.test('masked CONFIG SET and ACL SETUSER are refused, filled, or left out', asy
   t.match(jsonLines(filled.out).at(-1), { type: 'summary', requests: 6, same: 6 });
   for (const g of given) t.notOk(filled.out.includes(g), 'a given secret is not printed');
   t.equal(
-    (await cli(port, given[0]!, ['PING'])).trim(),
+    (await redisCli(port, given[0]!, ['PING'])).trim(),
     'PONG',
     'the new password is the one given',
   );
-  t.equal((await cli(port, given[0]!, ['CONFIG', 'GET', 'masterauth'])).split('\n')[1], given[1]);
   t.equal(
-    (await cli(port, given[0]!, ['AUTH', 'bob', given[2]!])).trim(),
+    (await redisCli(port, given[0]!, ['CONFIG', 'GET', 'masterauth'])).split('\n')[1],
+    given[1],
+  );
+  t.equal(
+    (await redisCli(port, given[0]!, ['AUTH', 'bob', given[2]!])).trim(),
     'OK',
     'bob has the given password',
   );
@@ -148,9 +142,14 @@ t.test('redis-cli --pipe: the empty line is no request; binary shown escaped onc
   const server = await startRedisServer(t, OLD);
   const port = server.port;
   const dir = tempDir(t, 'looptap-replay-pipe-');
-  await cli(port, OLD, ['--pipe'], 'SET other "\\xce\\xff"\r\n');
+  await redisCli(port, OLD, ['--pipe'], 'SET other "\\xce\\xff"\r\n');
   const file = await capture(join(dir, 'pipe.jsonl'), String(port), async (p) => {
-    await cli(p, OLD, ['--pipe'], 'SET bin "\\xce\\xff\\x00a"\r\n\r\nGET bin\r\nGET other\r\n');
+    await redisCli(
+      p,
+      OLD,
+      ['--pipe'],
+      'SET bin "\\xce\\xff\\x00a"\r\n\r\nGET bin\r\nGET other\r\n',
+    );
   });
   // a short timeout: a request with no answer would be a difference, not a slow pass
   const args = ['replay', file, '--target', String(port), '--timeout', '2000'];
@@ -164,7 +163,7 @@ t.test('redis-cli --pipe: the empty line is no request; binary shown escaped onc
   );
   t.equal(rows[1]!.request, 'SET bin "\\xce\\xff\\x00a"', 'binary arguments escaped once');
 
-  await cli(port, OLD, ['SET', 'other', 'x']);
+  await redisCli(port, OLD, ['SET', 'other', 'x']);
   const diff = await looptap(args, { REDISCLI_AUTH: OLD });
   t.equal(diff.code, 1, diff.out + diff.err);
   t.match(diff.out, /^conn 1 #4 redis GET other: different$/m);

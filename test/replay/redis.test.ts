@@ -4,26 +4,16 @@
 // connection.
 
 import t from 'tap';
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { capture, jsonLines, looptap, tempDir } from './helpers.js';
 import { need } from '../helpers/real-servers.js';
-import { REDIS_CLI, REDIS_SERVER, startRedisServer } from '../helpers/redis-server.js';
+import { REDIS_CLI, REDIS_SERVER, redisCli, startRedisServer } from '../helpers/redis-server.js';
 
 const PASSWORD = 'redis_REPLAYCANARY_33';
 
-function cli(port: number, args: string[], input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      REDIS_CLI,
-      ['-h', '127.0.0.1', '-p', String(port), ...args],
-      { env: { ...process.env, REDISCLI_AUTH: PASSWORD }, timeout: 10_000 },
-      (err, out) => (err ? reject(new Error(err.message)) : resolve(out)),
-    );
-    child.stdin?.end(input ?? '');
-  });
-}
+const cli = (port: number, args: string[], input?: string): Promise<string> =>
+  redisCli(port, PASSWORD, args, input);
 
 t.test('redis-cli sessions replay against redis-server', async (t) => {
   if (!need(t, REDIS_SERVER, 'redis-server') || !need(t, REDIS_CLI, 'redis-tools')) return;
