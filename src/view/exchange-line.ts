@@ -18,6 +18,7 @@ export const SHORT: Record<ProtocolName, string> = {
 
 const CELL_MAX = 40;
 const PARAM_MAX = 40;
+const REQUEST_KEEP = 40;
 const INDENT = '    ';
 
 export interface Paint {
@@ -31,9 +32,14 @@ export function exchangeText(e: ExchangeEvent, width: number, p: Paint): string 
   const proto = SHORT[e.protocol] ?? e.protocol;
   const params = e.request.params?.length ? ' ' + paramList(e.request.params) : '';
   const r = e.response;
+  const requestText = escapeText(e.request.text);
   // the request gets what the answer leaves of the width; the answer is cut only when it alone
-  // would take more than a third
-  const answerRoom = Math.max(20, Math.floor(width / 3));
+  // would take more than a third, but an error (the reason a reader looks) may take what a short
+  // request leaves, the request keeping up to REQUEST_KEEP columns
+  const third = Math.max(20, Math.floor(width / 3));
+  const answerRoom = r?.error
+    ? Math.max(third, width - Math.min(requestText.length, REQUEST_KEEP) - params.length - 4)
+    : third;
   let answer: string;
   let answerLen: number;
   if (!r) {
@@ -54,7 +60,7 @@ export function exchangeText(e: ExchangeEvent, width: number, p: Paint): string 
     e.latencyMs !== undefined ? p.dim(` (${fmtMs(e.latencyMs)})`) : '',
   ].join('');
   const room = Math.max(20, width - answerLen - params.length - 4);
-  const request = cut(escapeText(e.request.text), room);
+  const request = cut(requestText, room);
   return `${proto.padEnd(3)} ${request}${params} -> ${answer}${extra}`;
 }
 

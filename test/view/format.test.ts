@@ -153,6 +153,39 @@ t.test('errors: red, with the SQLSTATE; no answer; failed transactions', async (
   t.match(new Formatter(base).format(params), /\$4\) \['bob smith', NULL, 7, ''\] -> INSERT 0 1/);
 });
 
+t.test(
+  'an error answer takes the room a request leaves; a long request keeps 40 columns',
+  async (t) => {
+    const reason = 'WRONGPASS invalid username-password pair or user is disabled.';
+    const refused = ex({
+      conn: 1,
+      start: at,
+      latencyMs: 3.6,
+      protocol: 'redis',
+      request: { text: 'AUTH [redacted]' },
+      response: { text: `(error) ${reason}`, error: { code: 'WRONGPASS', message: reason } },
+    } as never);
+    const line = new Formatter(base).format(refused)!;
+    t.equal(line, `12:00:01.123 #1 redis AUTH [redacted] -> (error) ${reason} (3.6 ms)`);
+    const sql = 'select ' + Array.from({ length: 30 }, (_, i) => `c${i}`).join(', ') + ' from t';
+    const long = 'column "c29" does not exist, and so on: '.repeat(5);
+    const both = ex({
+      conn: 1,
+      start: at,
+      request: { text: sql },
+      response: { text: `ERROR ${long}`, error: { code: '42703', message: long } },
+    });
+    const text = new Formatter(base).format(both)!.slice('12:00:01.123 #1 pg  '.length);
+    const [request, answer] = text.split(' -> ');
+    t.equal(request!.length, 40, 'the request keeps 40 columns');
+    t.ok(request!.endsWith('…'));
+    t.equal(request!.length + answer!.length + 4, 120, 'the answer takes the rest of the width');
+    const ok = ex({ conn: 1, start: at, request: { text: sql }, response: { text: long } });
+    const plain = new Formatter(base).format(ok)!.split(' -> ')[1]!;
+    t.equal(plain.length, 40, 'an answer that is no error keeps to a third');
+  },
+);
+
 t.test('frames are hidden once their protocol has exchanges, unless --frames', async (t) => {
   const events: CaptureEvent[] = [
     openEvent(3),
