@@ -1,10 +1,12 @@
 // One-line body previews for the live view: `application/json 1.2 kB: {"id":1,...}` for text,
 // `image/png 34.5 kB` for binary. gzip, deflate and br bodies are decompressed for this preview
 // only (the capture keeps the bytes as they travelled), with an output cap so a compression bomb
-// costs at most PREVIEW_INFLATE_MAX bytes.
+// costs at most PREVIEW_INFLATE_MAX bytes, and what they decode to is scanned for secret fields.
 
 import zlib from 'node:zlib';
 import { formatSize, headerValue, type HeaderMap } from '../decoders/http/message.js';
+import { bodyScanner } from '../decoders/http/body-secrets.js';
+import type { SecretNames } from '../decoders/http/secret-names.js';
 
 const PREVIEW_INFLATE_MAX = 256 * 1024;
 /** The preview reads at most 512 decoded bytes (looksLikeText) and 4 per shown character, so the
@@ -31,6 +33,30 @@ export function decodeForDisplay(
     if (head !== undefined && head.length >= need) return head;
   }
   return inflate(body, enc);
+}
+
+/** decodeForDisplay, with the decoded body's secret fields masked when `names` is given
+ * (redaction on). An identity body was masked as it passed; a compressed one could not be, so
+ * the text decoded from it is scanned here, by its content type, before anyone shows it. */
+export function decodeMasked(
+  body: Buffer,
+  headers: HeaderMap,
+  names: SecretNames | undefined,
+  need = Infinity,
+): Buffer | undefined {
+  const encoding = headerValue(headers, 'content-encoding');
+  const decoded = decodeForDisplay(body, encoding, need);
+  if (decoded === undefined || decoded === body || names === undefined) return decoded;
+  const scanner = bodyScanner(
+    [['content-type', headerValue(headers, 'content-type') ?? '']],
+    names,
+  );
+  let out: Buffer | undefined;
+  scanner?.feed(decoded, 0, decoded.length, (s, e) => {
+    out ??= Buffer.from(decoded);
+    out.fill(0x2a, s, e);
+  });
+  return out ?? decoded;
 }
 
 function inflate(body: Buffer, enc: string): Buffer | undefined {
@@ -86,13 +112,14 @@ export function bodySummary(
   body: Buffer,
   length: number,
   headers: HeaderMap,
+  names: SecretNames | undefined,
   maxChars = 80,
 ): string {
   if (length === 0) return '';
   const mime = mimeOf(headers);
   const encoding = headerValue(headers, 'content-encoding');
   const parts = [mime, formatSize(length)].filter(Boolean);
-  const decoded = decodeForDisplay(body, encoding, Math.max(512, maxChars * 4));
+  const decoded = decodeMasked(body, headers, names, Math.max(512, maxChars * 4));
   if (decoded === undefined) return `${parts.join(' ')} (${encoding ?? 'encoded'})`;
   if (encoding && encoding !== 'identity') parts.push(`(${encoding})`);
   if (!isTextual(mime, decoded)) return parts.join(' ');

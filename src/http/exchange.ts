@@ -133,7 +133,12 @@ export class Exchange {
       },
       this.opts,
     );
-    const preview = bodySummary(this.requestBody.bytes(), this.requestBody.length, headersOf(d));
+    const preview = bodySummary(
+      this.requestBody.bytes(),
+      this.requestBody.length,
+      headersOf(d),
+      this.ctx.redact ? this.names : undefined,
+    );
     if (preview) d.summary += ` ${preview}`;
     d.fields.durationMs = round(this.requestDoneAt - this.started);
     this.requestDecoded = d;
@@ -193,7 +198,7 @@ export class Exchange {
       },
       this.opts,
     );
-    d.summary = responseSummary(d, body);
+    d.summary = responseSummary(d, body, this.ctx.redact ? this.names : undefined);
     this.out(d, this.headAt ?? now(), extra);
     this.emitExchange(d, now());
   }
@@ -232,7 +237,14 @@ export class Exchange {
     if (this.exchangeSent) return;
     this.exchangeSent = true;
     const req = { method: this.req.method ?? 'GET', url: this.req.url ?? '/' };
-    const x = httpExchange(this.requestDecoded ?? req, res, this.started, end, this.ctx.maxValue);
+    const x = httpExchange(
+      this.requestDecoded ?? req,
+      res,
+      this.started,
+      end,
+      this.ctx.maxValue,
+      this.ctx.redact ? this.names : undefined,
+    );
     if (!this.requestDecoded && this.ctx.redact) {
       // the request message is not out yet (an answer before the upload ended): redact here
       const url = redactUrl(req.url, this.names, REDACTED);
@@ -283,8 +295,8 @@ function headersOf(d: Decoded): Record<string, string | string[]> {
   return d.fields.headers as Record<string, string | string[]>;
 }
 
-function responseSummary(d: Decoded, body: BodyTap): string {
+function responseSummary(d: Decoded, body: BodyTap, names: SecretNames | undefined): string {
   const status = `${d.fields.status as number}${d.fields.reason ? ` ${d.fields.reason as string}` : ''}`;
-  const preview = bodySummary(body.bytes(), body.length, headersOf(d));
+  const preview = bodySummary(body.bytes(), body.length, headersOf(d), names);
   return preview ? `${status} ${preview}` : status;
 }

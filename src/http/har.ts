@@ -3,12 +3,13 @@
 // (paired by connection and order, as HTTP/1.1 answers in order). Bodies are the capture's
 // bytes: text when they are text, base64 with `encoding: "base64"` otherwise; gzip, deflate and
 // br response bodies are decoded when the capture holds them whole (content.compression says
-// how much was saved). WebSocket frames go in `_webSocketMessages` as Chrome writes them.
+// how much was saved), their secret fields masked by the default names. WebSocket frames go in `_webSocketMessages` as Chrome writes them.
 
 import type { CaptureEvent, MessageEvent } from '../events.js';
 import { VERSION } from '../version.js';
 import { REDACTED } from '../decoders/summary-text.js';
-import { decodeForDisplay, isTextual } from './body-preview.js';
+import { decodeMasked, isTextual } from './body-preview.js';
+import { DEFAULT_SECRET_NAMES } from '../decoders/http/secret-names.js';
 import { round } from '../util/time.js';
 
 type HeaderMap = Record<string, string | string[]>;
@@ -162,7 +163,9 @@ function response(res: MessageEvent | undefined): Record<string, unknown> {
   const mimeType = first(headers, 'content-type') ?? 'x-unknown';
   const encoding = first(headers, 'content-encoding');
   const content: Record<string, unknown> = { size: length, mimeType };
-  const decoded = !f.truncated && encoding ? decodeForDisplay(raw, encoding) : undefined;
+  // a compressed body could not be masked as it passed: its decoded text is, before it is written
+  const decoded =
+    !f.truncated && encoding ? decodeMasked(raw, headers, DEFAULT_SECRET_NAMES) : undefined;
   if (decoded) {
     content.size = decoded.length;
     content.compression = length - decoded.length;

@@ -19,6 +19,38 @@ export const SHORT: Record<ProtocolName, string> = {
 const CELL_MAX = 40;
 const PARAM_MAX = 40;
 const REQUEST_KEEP = 40;
+const BODY_MAX = 60;
+
+/** content types whose bodies a reader takes in at a glance; pages, scripts and styles are left
+ * to `--show-data`, the UI and the capture, or every asset would add lines to the view */
+const READABLE = /json|^text\/plain|xml|x-www-form-urlencoded|^text\/csv|graphql/i;
+
+/** an HTTP body worth showing in the view, or undefined */
+function readableBody(
+  body: string | undefined,
+  headers: Record<string, string | string[]> | undefined,
+): string | undefined {
+  if (body === undefined || body.trim() === '') return undefined;
+  const type = headers?.['content-type'];
+  const t = (Array.isArray(type) ? type[0] : type) ?? '';
+  return t === '' || READABLE.test(t) ? body : undefined;
+}
+
+/** pretty-printed JSON folded onto one line; anything else as it is */
+function oneLineBody(body: string): string {
+  if (!body.includes('\n')) return body;
+  try {
+    return JSON.stringify(JSON.parse(body));
+  } catch {
+    return body;
+  }
+}
+
+function bodyLines(body: string): string[] {
+  const lines = oneLineBody(body).split(/\r?\n/);
+  while (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
 const INDENT = '    ';
 
 export interface Paint {
@@ -30,7 +62,12 @@ export interface Paint {
 /** the text after `#3 `: protocol, request, parameters, answer and latency */
 export function exchangeText(e: ExchangeEvent, width: number, p: Paint): string {
   const proto = SHORT[e.protocol] ?? e.protocol;
-  const params = e.request.params?.length ? ' ' + paramList(e.request.params) : '';
+  const body = readableBody(e.request.body, e.request.headers);
+  const params = e.request.params?.length
+    ? ' ' + paramList(e.request.params)
+    : body !== undefined
+      ? ' ' + cut(escapeText(oneLineBody(body)), BODY_MAX)
+      : '';
   const r = e.response;
   const requestText = escapeText(e.request.text);
   // the request gets what the answer leaves of the width; the answer is cut only when it alone
@@ -64,7 +101,8 @@ export function exchangeText(e: ExchangeEvent, width: number, p: Paint): string 
   return `${proto.padEnd(3)} ${request}${params} -> ${answer}${extra}`;
 }
 
-/** the rows under an exchange line: a table of `values`, or the first lines of a Redis reply */
+/** the rows under an exchange line: a table of `values`, the first lines of an HTTP body a reader
+ * takes in at a glance (JSON folded onto one line), or the first lines of a Redis reply */
 export function rowLines(
   e: ExchangeEvent,
   max: number,
@@ -104,13 +142,22 @@ export function rowLines(
     const total = r.rows ?? r.values.length;
     const more = Math.max(0, total - shown.length);
     if (more > 0 || r.rowsTruncated)
-      out.push(dim(`${INDENT}… ${more > 0 ? `${more} more rows` : 'more rows'}`));
+      out.push(dim(`${INDENT}… ${more > 0 ? more + plural(more, ' more row') : 'more rows'}`));
+    return out;
+  }
+  const body = readableBody(r.body, r.headers);
+  if (body !== undefined) {
+    const lines = bodyLines(body);
+    const out = lines.slice(0, max).map((l) => INDENT + cut(escapeText(l), room));
+    if (lines.length > max) out.push(dim(`${INDENT}… ${moreLines(lines.length - max)}`));
+    else if (r.bodyBytes !== undefined && r.bodyBytes > Buffer.byteLength(body))
+      out.push(dim(`${INDENT}… ${r.bodyBytes} B in all`));
     return out;
   }
   if (r.reply && r.reply.includes('\n')) {
     const lines = r.reply.split('\n');
     const out = lines.slice(0, max).map((l) => INDENT + cut(escapeText(l), room));
-    if (lines.length > max) out.push(dim(`${INDENT}… ${lines.length - max} more lines`));
+    if (lines.length > max) out.push(dim(`${INDENT}… ${moreLines(lines.length - max)}`));
     return out;
   }
   return [];
@@ -139,6 +186,13 @@ function paramList(params: unknown[]): string {
   });
   if (params.length > 10) shown.push(`… ${params.length - 10} more`);
   return `[${shown.join(', ')}]`;
+}
+
+function plural(n: number, word: string): string {
+  return n === 1 ? word : word + 's';
+}
+function moreLines(n: number): string {
+  return n + plural(n, ' more line');
 }
 
 export function fmtMs(ms: number): string {

@@ -5,7 +5,7 @@ import t from 'tap';
 import { Formatter, clock, type FormatOptions } from '../../src/view/format.js';
 import { parseFilter } from '../../src/filter/index.js';
 import type { CaptureEvent, DataEvent, MessageEvent } from '../../src/events.js';
-import { ex, openEvent, closeEvent } from '../helpers/exchanges.js';
+import { ex, openEvent, closeEvent, type Ex } from '../helpers/exchanges.js';
 
 const base: FormatOptions = { color: false, preview: 32, showData: false, width: 120 };
 const at = new Date(2026, 0, 1, 12, 0, 1, 123).getTime();
@@ -108,7 +108,7 @@ t.test('one line per exchange, then its rows', async (t) => {
   });
   t.equal(
     f.format(redis),
-    '12:00:01.123 #5 redis LRANGE q 0 -1 -> (3 items) (0.05 ms)\n    1) "a"\n    2) "b"\n    3) "c"\n    … 1 more lines',
+    '12:00:01.123 #5 redis LRANGE q 0 -1 -> (3 items) (0.05 ms)\n    1) "a"\n    2) "b"\n    3) "c"\n    … 1 more line',
   );
 });
 
@@ -185,6 +185,66 @@ t.test(
     t.equal(plain.length, 40, 'an answer that is no error keeps to a third');
   },
 );
+
+t.test('HTTP: the request body inline, a readable answer body under the line', async (t) => {
+  const f = new Formatter(base);
+  const json = (body: string, status = 200) => ({
+    text: `${status} OK`,
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+    body,
+    bodyBytes: Buffer.byteLength(body),
+  });
+  const post = ex({
+    conn: 2,
+    start: at,
+    latencyMs: 3,
+    protocol: 'http',
+    request: {
+      text: 'POST /users',
+      headers: { 'content-type': 'application/json' },
+      body: '{"name":"ada","password":"*******"}',
+    },
+    response: json('{\n  "id": 7,\n  "name": "ada"\n}\n', 201),
+  });
+  t.equal(
+    f.format(post),
+    [
+      '12:00:01.123 #2 http POST /users {"name":"ada","password":"*******"} -> 201 OK (3.0 ms)',
+      '    {"id":7,"name":"ada"}',
+    ].join('\n'),
+    'pretty JSON folded onto one line',
+  );
+  const get = (url: string, response: Ex['response']) =>
+    ex({ conn: 2, start: at, protocol: 'http', request: { text: `GET ${url}` }, response });
+  const page = get('/', {
+    text: '200 OK',
+    status: 200,
+    headers: { 'content-type': 'text/html' },
+    body: '<html>',
+  });
+  t.equal(f.format(page), '12:00:01.123 #2 http GET / -> 200 OK', 'a page adds no lines');
+  const log = 'line 1\nline 2\nline 3\nline 4\n';
+  const text = get('/log', {
+    text: '500 Internal Server Error',
+    status: 500,
+    body: log,
+    bodyBytes: 24,
+  });
+  t.same(f.format(text)!.split('\n').slice(1), [
+    '    line 1',
+    '    line 2',
+    '    line 3',
+    '    … 1 more line',
+  ]);
+  const cut = get('/big', { ...json('{"items":[1,2,3'), bodyBytes: 90_000 });
+  t.same(f.format(cut)!.split('\n').slice(1), ['    {"items":[1,2,3', '    … 90000 B in all']);
+  t.equal(
+    new Formatter({ ...base, rows: 0 }).format(post)!.split('\n').length,
+    1,
+    '--rows 0 hides bodies too',
+  );
+});
 
 t.test('frames are hidden once their protocol has exchanges, unless --frames', async (t) => {
   const events: CaptureEvent[] = [

@@ -231,7 +231,16 @@ export class HttpConnection implements Decoder {
   /** one exchange: `pending`'s request and its final answer `res`, complete at `time` */
   private exchange(step: DecodeStep, pending: Pending, res: Decoded, time: number): void {
     const req = pending.decoded ?? { method: pending.method, url: pending.url };
-    (step.exchanges ??= []).push(httpExchange(req, res, pending.time, time, this.options.maxValue));
+    (step.exchanges ??= []).push(
+      httpExchange(
+        req,
+        res,
+        pending.time,
+        time,
+        this.options.maxValue,
+        this.options.redact ? this.names : undefined,
+      ),
+    );
   }
 
   private bodyReader(f: Framing, from: From, fields: RequestHead['fields']): BodyReader {

@@ -10,23 +10,32 @@
 import type { Decoded, ExchangeDraft } from '../decoder.js';
 import type { ExchangeRequest, ExchangeResponse } from '../../events.js';
 import { LEVEL } from '../../events.js';
-import { decodeForDisplay, isTextual, mimeOf } from '../../http/body-preview.js';
+import { decodeMasked, isTextual, mimeOf } from '../../http/body-preview.js';
+import type { SecretNames } from './secret-names.js';
 
 type HeaderMap = Record<string, string | string[]>;
 
-function bodyText(f: Record<string, unknown>, maxValue: number): string | undefined {
+/** `names`: the secret names when redaction is on (a compressed body is masked once decoded) */
+function bodyText(
+  f: Record<string, unknown>,
+  maxValue: number,
+  names: SecretNames | undefined,
+): string | undefined {
   const b64 = typeof f.body === 'string' ? f.body : '';
   if (b64 === '') return undefined;
   const raw = Buffer.from(b64, 'base64');
   const headers = (f.headers ?? {}) as HeaderMap;
-  const enc = headers['content-encoding'];
-  const body = decodeForDisplay(raw, Array.isArray(enc) ? enc[0] : enc) ?? raw;
+  const body = decodeMasked(raw, headers, names) ?? raw;
   if (!isTextual(mimeOf(headers), body)) return undefined;
   const text = body.toString('utf8');
   return text.length > maxValue ? `${text.slice(0, maxValue)}…` : text;
 }
 
-export function exchangeRequest(req: Decoded, maxValue: number): ExchangeRequest {
+export function exchangeRequest(
+  req: Decoded,
+  maxValue: number,
+  names: SecretNames | undefined,
+): ExchangeRequest {
   const f = req.fields;
   const out: ExchangeRequest = {
     text: `${String(f.method)} ${String(f.url)}`,
@@ -36,13 +45,17 @@ export function exchangeRequest(req: Decoded, maxValue: number): ExchangeRequest
     headers: f.headers as HeaderMap,
     bodyBytes: typeof f.bodyLength === 'number' ? f.bodyLength : 0,
   };
-  const body = bodyText(f, maxValue);
+  const body = bodyText(f, maxValue, names);
   if (body !== undefined) out.body = body;
   if (f.truncated === true) out.truncated = true;
   return out;
 }
 
-export function exchangeResponse(res: Decoded, maxValue: number): ExchangeResponse {
+export function exchangeResponse(
+  res: Decoded,
+  maxValue: number,
+  names: SecretNames | undefined,
+): ExchangeResponse {
   const f = res.fields;
   const status = Number(f.status);
   const reason = typeof f.reason === 'string' && f.reason ? ` ${f.reason}` : '';
@@ -52,7 +65,7 @@ export function exchangeResponse(res: Decoded, maxValue: number): ExchangeRespon
     headers: f.headers as HeaderMap,
     bodyBytes: typeof f.bodyLength === 'number' ? f.bodyLength : 0,
   };
-  const body = bodyText(f, maxValue);
+  const body = bodyText(f, maxValue, names);
   if (body !== undefined) out.body = body;
   if (f.generated === true) {
     out.error = { code: String(status), message: (body ?? '').replace(/^looptap: /, '').trim() };
@@ -60,21 +73,23 @@ export function exchangeResponse(res: Decoded, maxValue: number): ExchangeRespon
   return out;
 }
 
-/** `start`: the request's first byte; `end`: the answer's last (epoch ms) */
+/** `start`: the request's first byte; `end`: the answer's last (epoch ms); `names`: the secret
+ * names, undefined when redaction is off */
 export function httpExchange(
   req: Decoded | { method: string; url: string },
   res: Decoded | undefined,
   start: number,
   end: number | undefined,
   maxValue: number,
+  names: SecretNames | undefined,
 ): ExchangeDraft {
   const request =
     'fields' in req
-      ? exchangeRequest(req, maxValue)
+      ? exchangeRequest(req, maxValue, names)
       : { text: `${req.method} ${req.url}`, kind: 'http', method: req.method, url: req.url };
   const draft: ExchangeDraft = { start, request };
   if (res) {
-    draft.response = exchangeResponse(res, maxValue);
+    draft.response = exchangeResponse(res, maxValue, names);
     if (end !== undefined) draft.latencyMs = Math.max(0, end - start);
     if (draft.response.status! >= 500) draft.level = LEVEL.warn;
     if (res.fields.incomplete === true) draft.incomplete = true;
