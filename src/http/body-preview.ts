@@ -5,7 +5,7 @@
 
 import zlib from 'node:zlib';
 import { formatSize, headerValue, type HeaderMap } from '../decoders/http/message.js';
-import { bodyScanner } from '../decoders/http/body-secrets.js';
+import { bodyScanner, maskWith } from '../decoders/http/body-secrets.js';
 import type { SecretNames } from '../decoders/http/secret-names.js';
 
 const PREVIEW_INFLATE_MAX = 256 * 1024;
@@ -51,12 +51,7 @@ export function decodeMasked(
     [['content-type', headerValue(headers, 'content-type') ?? '']],
     names,
   );
-  let out: Buffer | undefined;
-  scanner?.feed(decoded, 0, decoded.length, (s, e) => {
-    out ??= Buffer.from(decoded);
-    out.fill(0x2a, s, e);
-  });
-  return out ?? decoded;
+  return scanner ? maskWith(decoded, scanner).bytes : decoded;
 }
 
 function inflate(body: Buffer, enc: string): Buffer | undefined {

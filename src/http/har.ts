@@ -3,7 +3,8 @@
 // (paired by connection and order, as HTTP/1.1 answers in order). Bodies are the capture's
 // bytes: text when they are text, base64 with `encoding: "base64"` otherwise; gzip, deflate and
 // br response bodies are decoded when the capture holds them whole (content.compression says
-// how much was saved), their secret fields masked by the default names. WebSocket frames go in `_webSocketMessages` as Chrome writes them.
+// how much was saved), their secret fields masked by the default names. WebSocket frames go in
+// `_webSocketMessages` as Chrome writes them.
 
 import type { CaptureEvent, MessageEvent } from '../events.js';
 import { VERSION } from '../version.js';

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import type { Comparison } from './types.js';
 import { cap } from './diff.js';
 import { LooptapError } from '../util/errors.js';
+import { plural } from '../util/plural.js';
 
 export interface Summary {
   connections: number;
@@ -35,7 +36,6 @@ export function summarize(
 }
 
 export function summaryLine(s: Summary): string {
-  const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
   const skipped =
     (s.skipped.length ? `; skipped ${plural(s.skipped.length, 'connection')}` : '') +
     (s.leftOut ? `; left out ${plural(s.leftOut, 'redacted request')}` : '');

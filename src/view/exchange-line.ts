@@ -8,6 +8,7 @@
 
 import type { ExchangeEvent, ProtocolName } from '../events.js';
 import { escapeText } from './preview.js';
+import { plural } from '../util/plural.js';
 
 export const SHORT: Record<ProtocolName, string> = {
   postgres: 'pg',
@@ -46,6 +47,15 @@ function oneLineBody(body: string): string {
   }
 }
 
+/** ` {"name":"ada"}`: a readable request body for the exchange line, or '' */
+function requestBody(
+  body: string | undefined,
+  headers: Record<string, string | string[]> | undefined,
+): string {
+  const shown = readableBody(body, headers);
+  return shown === undefined ? '' : ' ' + cut(escapeText(oneLineBody(shown)), BODY_MAX);
+}
+
 function bodyLines(body: string): string[] {
   const lines = oneLineBody(body).split(/\r?\n/);
   while (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
@@ -62,12 +72,9 @@ export interface Paint {
 /** the text after `#3 `: protocol, request, parameters, answer and latency */
 export function exchangeText(e: ExchangeEvent, width: number, p: Paint): string {
   const proto = SHORT[e.protocol] ?? e.protocol;
-  const body = readableBody(e.request.body, e.request.headers);
   const params = e.request.params?.length
     ? ' ' + paramList(e.request.params)
-    : body !== undefined
-      ? ' ' + cut(escapeText(oneLineBody(body)), BODY_MAX)
-      : '';
+    : requestBody(e.request.body, e.request.headers);
   const r = e.response;
   const requestText = escapeText(e.request.text);
   // the request gets what the answer leaves of the width; the answer is cut only when it alone
@@ -142,25 +149,31 @@ export function rowLines(
     const total = r.rows ?? r.values.length;
     const more = Math.max(0, total - shown.length);
     if (more > 0 || r.rowsTruncated)
-      out.push(dim(`${INDENT}… ${more > 0 ? more + plural(more, ' more row') : 'more rows'}`));
+      out.push(dim(`${INDENT}… ${more > 0 ? plural(more, 'more row') : 'more rows'}`));
     return out;
   }
   const body = readableBody(r.body, r.headers);
   if (body !== undefined) {
     const lines = bodyLines(body);
-    const out = lines.slice(0, max).map((l) => INDENT + cut(escapeText(l), room));
-    if (lines.length > max) out.push(dim(`${INDENT}… ${moreLines(lines.length - max)}`));
-    else if (r.bodyBytes !== undefined && r.bodyBytes > Buffer.byteLength(body))
-      out.push(dim(`${INDENT}… ${r.bodyBytes} B in all`));
+    const out = firstLines(lines, max, room, dim);
+    const cutShort = r.bodyBytes !== undefined && r.bodyBytes > Buffer.byteLength(body);
+    if (lines.length <= max && cutShort) out.push(dim(`${INDENT}… ${r.bodyBytes} B in all`));
     return out;
   }
-  if (r.reply && r.reply.includes('\n')) {
-    const lines = r.reply.split('\n');
-    const out = lines.slice(0, max).map((l) => INDENT + cut(escapeText(l), room));
-    if (lines.length > max) out.push(dim(`${INDENT}… ${moreLines(lines.length - max)}`));
-    return out;
-  }
+  if (r.reply && r.reply.includes('\n')) return firstLines(r.reply.split('\n'), max, room, dim);
   return [];
+}
+
+/** the first `max` lines, indented and cut to `room`, then how many more there were */
+function firstLines(
+  lines: string[],
+  max: number,
+  room: number,
+  dim: (s: string) => string,
+): string[] {
+  const out = lines.slice(0, max).map((l) => INDENT + cut(escapeText(l), room));
+  if (lines.length > max) out.push(dim(`${INDENT}… ${plural(lines.length - max, 'more line')}`));
+  return out;
 }
 
 function cell(v: unknown): string {
@@ -186,13 +199,6 @@ function paramList(params: unknown[]): string {
   });
   if (params.length > 10) shown.push(`… ${params.length - 10} more`);
   return `[${shown.join(', ')}]`;
-}
-
-function plural(n: number, word: string): string {
-  return n === 1 ? word : word + 's';
-}
-function moreLines(n: number): string {
-  return n + plural(n, ' more line');
 }
 
 export function fmtMs(ms: number): string {

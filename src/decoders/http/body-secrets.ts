@@ -86,9 +86,14 @@ export function maskPayload(
   names: SecretNames,
   kind: 'json' | 'sniff' = 'sniff',
 ): { bytes: Buffer; masked: number } {
+  return maskWith(buf, new SniffingScanner(kind, names));
+}
+
+/** a masked copy of a whole body where `scanner` finds secrets; the same buffer when none */
+export function maskWith(buf: Buffer, scanner: BodyScanner): { bytes: Buffer; masked: number } {
   let out: Buffer | undefined;
   let masked = 0;
-  new SniffingScanner(kind, names).feed(buf, 0, buf.length, (s, e) => {
+  scanner.feed(buf, 0, buf.length, (s, e) => {
     out ??= Buffer.from(buf);
     out.fill(0x2a, s, e);
     masked += e - s;

@@ -13,8 +13,7 @@ import { CAP } from './handshake.js';
 import type { Packet } from './packets.js';
 import { Reader } from './reader.js';
 import { secretPlaceholders } from './sql-secrets.js';
-
-export const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+import { plural } from '../../util/plural.js';
 
 /** reads the definitions that follow a PREPARE_OK, one packet at a time */
 export class PrepareDefs {

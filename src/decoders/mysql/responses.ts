@@ -17,7 +17,8 @@ import {
   terminator,
 } from './answers.js';
 import type { PrepareDefs } from './prepare.js';
-import { plural, prepareOk } from './prepare.js';
+import { prepareOk } from './prepare.js';
+import { plural } from '../../util/plural.js';
 import type { Pending, Result } from './exchange.js';
 import { draft } from './exchange.js';
 import { CAP, MARIADB_CAP } from './handshake.js';

@@ -6,7 +6,7 @@ import type { Column } from './columns.js';
 import { MARIADB_EXTENDED_METADATA, columnOrUnknown } from './columns.js';
 import type { Result } from './exchange.js';
 import type { Packet } from './packets.js';
-import { plural } from './prepare.js';
+import { plural } from '../../util/plural.js';
 import type { Unread } from './reader.js';
 import { Reader, unread } from './reader.js';
 import { binaryRow, textRow } from './rows.js';
