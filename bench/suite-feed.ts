@@ -11,6 +11,7 @@
 
 import pg from 'pg';
 import { startRelay } from '../src/relay/tcp-relay.js';
+import { startRelay as startObservedRelay } from '../src/index.js';
 import { Observer } from '../src/relay/observer.js';
 import { Hub, type Sink } from '../src/capture/hub.js';
 import { DEFAULT_DECODER_OPTIONS } from '../src/decoders/decoder.js';
@@ -64,6 +65,7 @@ async function insideData(fn: () => Promise<void>): Promise<number> {
 async function recordAndLive(): Promise<{
   chunks: { from: From; bytes: Buffer }[];
   live: number[];
+  deferred: number[];
 }> {
   const chunks: { from: From; bytes: Buffer }[] = [];
   const grab: Sink = {
@@ -75,6 +77,7 @@ async function recordAndLive(): Promise<{
     },
   };
   const live: number[] = [];
+  const deferred: number[] = [];
   const server = await startPostgres();
   try {
     const setup = new pg.Client({ host: '127.0.0.1', port: server.port, ...login });
@@ -85,21 +88,32 @@ async function recordAndLive(): Promise<{
     await relay.close(1000);
     const decoding = await startRelay({ target: String(server.port) });
     for (let i = 0; i < 40; i++) await oneTest(decoding.port, i);
+    // the test-suite API's relay: decoded when the log is read, here after every test
+    const api = await startObservedRelay({ target: String(server.port) });
+    for (let i = 0; i < 40; i++) await oneTest(api.port, i);
     for (let rep = 0; rep < REPS; rep++) {
       const us = await insideData(async () => {
         for (let i = 0; i < LIVE; i++) await oneTest(decoding.port, i);
       });
       live.push(us / LIVE);
+      const usApi = await insideData(async () => {
+        for (let i = 0; i < LIVE; i++) {
+          await oneTest(api.port, i);
+          api.exchanges();
+        }
+      });
+      deferred.push(usApi / LIVE);
     }
     await decoding.close(1000);
+    await api.close(1000);
     await setup.end();
   } finally {
     await server.stop();
   }
-  return { chunks, live };
+  return { chunks, live, deferred };
 }
 
-const { chunks, live } = await recordAndLive();
+const { chunks, live, deferred } = await recordAndLive();
 await fingerprintReady();
 const junk = new Float64Array(1 << 20);
 
@@ -147,6 +161,9 @@ console.log('| path | µs CPU per test in Observer.data (median) |');
 console.log('| --- | ---: |');
 console.log(
   `| live: startRelay, sockets, PostgreSQL (${LIVE} tests a rep) | ${median(live).toFixed(0)} |`,
+);
+console.log(
+  `| live: the test API's startRelay, decoded when the log is read after each test | ${median(deferred).toFixed(0)} |`,
 );
 console.log(`| fed, warm | ${median(warm).toFixed(0)} |`);
 console.log(`| fed, caches thrashed between chunks | ${median(cold).toFixed(0)} |`);

@@ -1,12 +1,16 @@
 // What the test-suite API costs a test suite: the same suite of PostgreSQL tests run direct,
 // through a bare Node pipe on the suite's thread (the floor of any same-thread relay), through
-// startRelay on the suite's thread and through startRelay({ thread: 'worker' }), the exchange
-// log on as a suite would use it; interleaved (the order rotates each rep), median of BENCH_REPS
-// runs each. A "test" connects, runs a few writes and reads
-// (one of them a 10-query loop), asserts on the rows and disconnects; the suite is 40 tests.
+// startRelay on the suite's thread (which decodes when the log is read), the same relay with a
+// second hub listener (which makes it decode every chunk as it passes), a `decode: 'raw'` relay
+// (forwarding and data events only) and startRelay({ thread: 'worker' }); interleaved (the order
+// rotates each rep), median of BENCH_REPS runs each. A "test" connects, runs a few writes and
+// reads (one of them a 10-query loop), asserts on the rows and disconnects; the suite is 40
+// tests. The log is read inside the timed window: after every test (BENCH_READ=test, as an
+// assertion helper in each test does) or once at the suite's end (BENCH_READ=suite).
 //
 //   npm run build && node --import=@tapjs/typescript/import bench/test-suite.ts
-//   (env: BENCH_REPS=5 BENCH_TESTS=40; prefix `taskset -c 0` for one core, PostgreSQL included)
+//   (env: BENCH_REPS=5 BENCH_TESTS=40 BENCH_READ=test|suite; prefix `taskset -c 0` for one
+//   core, PostgreSQL included)
 
 import net from 'node:net';
 import pg from 'pg';
@@ -16,6 +20,8 @@ import { median } from './lib/workloads.js';
 
 const REPS = Number(process.env.BENCH_REPS ?? 5);
 const TESTS = Number(process.env.BENCH_TESTS ?? 40);
+/** 'test': each test reads the log when it ends, as an assertion helper does; 'suite': once */
+const READ = process.env.BENCH_READ ?? 'test';
 
 async function oneTest(port: number, i: number): Promise<void> {
   const c = new pg.Client({
@@ -47,10 +53,17 @@ interface Path {
   exchanges?: number;
 }
 
-async function suite(port: number): Promise<{ wallMs: number; cpuMs: number }> {
+async function suite(p: Path): Promise<{ wallMs: number; cpuMs: number }> {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  for (let i = 0; i < TESTS; i++) await oneTest(port, i);
+  for (let i = 0; i < TESTS; i++) {
+    await oneTest(p.port, i);
+    if (READ === 'test' && p.relay && p.relay.exchanges().length < 13 * (i + 1)) {
+      throw new Error(`${p.name}: test ${i} left fewer exchanges than it ran`);
+    }
+  }
+  // the suite's last assertion reads the log: what decoding is left to do is in the figure
+  if (p.relay) p.exchanges = p.relay.exchanges().length;
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
@@ -80,12 +93,19 @@ try {
   await setup.connect();
   await setup.query('create table suite (t int, n int)');
   const main = await startRelay({ target: String(server.port) });
+  // a listener besides the log makes the relay decode every chunk as it passes (the default
+  // relay decodes when the log is read)
+  const live = await startRelay({ target: String(server.port) });
+  live.hub.on(() => undefined, { frames: false });
   const worker = await startRelay({ target: String(server.port), thread: 'worker' });
+  const raw = await startRelay({ target: String(server.port), decode: 'raw' });
   const pipe = await barePipe(server.port);
   const paths: Path[] = [
     { name: 'direct', port: server.port, wall: [], cpu: [] },
     { name: 'bare Node pipe, same thread', port: pipe.port, wall: [], cpu: [] },
     { name: "startRelay, thread 'main'", port: main.port, relay: main, wall: [], cpu: [] },
+    { name: 'raw', port: raw.port, wall: [], cpu: [] },
+    { name: 'the same, decoding live', port: live.port, relay: live, wall: [], cpu: [] },
     { name: "startRelay, thread 'worker'", port: worker.port, relay: worker, wall: [], cpu: [] },
   ];
   for (let rep = 0; rep < REPS; rep++) {
@@ -94,21 +114,22 @@ try {
       const p = paths[(rep + k) % paths.length]!;
       await setup.query('truncate suite');
       p.relay?.reset();
-      const r = await suite(p.port);
+      if (process.env.BENCH_TRACE) console.error(`rep ${rep} ${p.name}`);
+      const r = await suite(p);
       p.wall.push(r.wallMs);
       p.cpu.push(r.cpuMs);
-      // read the log as a suite would, after the run, so the worker's flush is in the figure
-      if (p.relay) p.exchanges = p.relay.exchanges().length;
     }
   }
   await main.close(0);
+  await live.close(0);
+  await raw.close(0);
   await worker.close(0);
   pipe.close();
   await setup.end();
   const direct = median(paths[0]!.wall);
   const floor = median(paths[1]!.wall);
   console.log(
-    `tests per suite: ${TESTS}, runs: ${REPS} each, interleaved; CPU is the whole process`,
+    `tests per suite: ${TESTS}, runs: ${REPS} each, interleaved, the log read after each ${READ}; CPU is the whole process`,
   );
   // a busy machine drifts over a run: the ratio within each rep (the paths ran back to back)
   // is steadier than the ratio of medians, so both are printed

@@ -44,10 +44,22 @@ export class ConversationLog {
   private list: ExchangeEvent[] = [];
   private byId = new Map<number, ExchangeEvent>();
   private conns = new Map<number, ConnectionSummary>();
-  /** exchanges dropped because the log was full */
-  dropped = 0;
+  private droppedCount = 0;
+  /** called before every read: a relay that defers observation emits what it holds */
+  private settle: () => void = () => undefined;
 
   constructor(readonly maxExchanges = DEFAULT_MAX_EXCHANGES) {}
+
+  /** the relay whose events feed this log settles through `fn` before each read */
+  settleWith(fn: () => void): void {
+    this.settle = fn;
+  }
+
+  /** exchanges dropped because the log was full */
+  get dropped(): number {
+    this.settle();
+    return this.droppedCount;
+  }
 
   /** feed one event; only exchanges and connection events are kept */
   add(e: CaptureEvent): void {
@@ -93,7 +105,7 @@ export class ConversationLog {
     if (this.list.length > this.maxExchanges) {
       const old = this.list.shift()!;
       this.byId.delete(old.id);
-      this.dropped++;
+      this.droppedCount++;
     }
   }
 
@@ -110,26 +122,31 @@ export class ConversationLog {
   /** the exchanges kept, oldest first, optionally filtered (string: the filter language) */
   exchanges(filter?: FilterInput): ExchangeEvent[] {
     const f = toFilter(filter);
+    this.settle();
     return f ? this.list.filter((x) => f.match(x)) : this.list.slice();
   }
 
   /** exchanges with an id above `afterId` (ids increase in completion order) */
   since(afterId: number): ExchangeEvent[] {
+    this.settle();
     let i = this.list.length;
     while (i > 0 && this.list[i - 1]!.id > afterId) i--;
     return this.list.slice(i);
   }
 
   get(id: number): ExchangeEvent | undefined {
+    this.settle();
     return this.byId.get(id);
   }
 
   /** the id of the newest exchange, 0 when none */
   get lastId(): number {
+    this.settle();
     return this.list.length ? this.list[this.list.length - 1]!.id : 0;
   }
 
   get size(): number {
+    this.settle();
     return this.list.length;
   }
 
@@ -142,14 +159,17 @@ export class ConversationLog {
   }
 
   connections(): ConnectionSummary[] {
+    this.settle();
     return [...this.conns.values()];
   }
 
   reset(): void {
+    // what happened before the reset must not arrive after it
+    this.settle();
     this.list = [];
     this.byId.clear();
     this.conns.clear();
-    this.dropped = 0;
+    this.droppedCount = 0;
   }
 }
 

@@ -84,11 +84,11 @@ function conversations(log: ConversationLog): Conversations {
   };
 }
 
-function attach<T extends { hub: Relay['hub']; close(graceMs?: number): Promise<void> }>(
-  inner: T,
-  options: ObserveOptions,
-): T & Conversations {
+function attach<
+  T extends { hub: Relay['hub']; close(graceMs?: number): Promise<void>; settle?: () => void },
+>(inner: T, options: ObserveOptions): T & Conversations {
   const log = new ConversationLog(options.maxExchanges);
+  if (inner.settle) log.settleWith(inner.settle);
   // the log keeps exchanges and connections: no frames need be built for it
   const off = inner.hub.on((e) => log.add(e), { frames: false });
   const conv = conversations(log);
@@ -135,7 +135,13 @@ export async function startRelay(
   if (options.thread === 'worker') return inWorker(await startThreadRelay('tcp', { ...options }));
   // fingerprints from the real PostgreSQL parser from the first query on
   await fingerprintReady();
-  return attach(await startTcpRelay(options), options);
+  // when the log is the hub's one consumer, the relay decodes when the log is read (settle), in
+  // a batch; sinks, a hub, faults or a listener added later see every event live
+  const alone = !options.hub && (options.sinks ?? []).length === 0;
+  return attach(
+    await startTcpRelay(alone ? { deferWhileConsumers: 1, ...options } : options),
+    options,
+  );
 }
 
 export async function startHttpProxy(

@@ -118,6 +118,11 @@ export class Hub implements FrameDemand {
     return () => this.pauseFns.delete(fn);
   }
 
+  /** sinks and listeners: who would see an event now */
+  get consumers(): number {
+    return this.sinks.length + this.listeners.size;
+  }
+
   get paused(): boolean {
     return this.blocked.size > 0;
   }

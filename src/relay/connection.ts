@@ -13,7 +13,7 @@
 import net from 'node:net';
 import type { CaptureEvent, CloseReason, From } from '../events.js';
 import { LEVEL } from '../events.js';
-import type { Observer } from './observer.js';
+import type { Observing } from './observer.js';
 import type { Interceptor, InterceptorIO } from './interceptor.js';
 import { closeAfterFins, interceptorIO } from './interceptor-io.js';
 import { describe } from '../capture/hub.js';
@@ -28,7 +28,7 @@ export interface ConnectionDeps {
   targetText: string;
   listenText: string;
   connectTimeoutMs: number;
-  observer: Observer;
+  observer: Observing;
   interceptor?: Interceptor;
   emit: (e: CaptureEvent) => void;
   onClosed: (c: Connection) => void;

@@ -7,14 +7,14 @@ import type net from 'node:net';
 import type { CaptureEvent, CloseReason, From } from '../events.js';
 import { LEVEL } from '../events.js';
 import type { InterceptorIO } from './interceptor.js';
-import type { Observer } from './observer.js';
+import type { Observing } from './observer.js';
 import { now } from '../util/time.js';
 
 export interface IOHost {
   id: number;
   client: net.Socket;
   server: net.Socket;
-  observer: Observer;
+  observer: Observing;
   emit: (e: CaptureEvent) => void;
   finished: () => boolean;
   /** sets the close reason unless one is set */

@@ -56,6 +56,10 @@ interface Held {
   end?: boolean;
 }
 
+/** what a Connection (and its interceptor hooks) calls: an Observer, or a queue in front of one
+ * (deferred-observation.ts) */
+export type Observing = Pick<Observer, 'data' | 'end' | 'close'>;
+
 export class Observer {
   private state: 'detect' | 'decode' | 'raw';
   private decoder?: Decoder;

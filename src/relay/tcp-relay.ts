@@ -11,7 +11,8 @@ import { LEVEL } from '../events.js';
 import { Hub, routeEmitter, type Sink } from '../capture/hub.js';
 import { DEFAULT_DECODER_OPTIONS, type DecoderOptions } from '../decoders/decoder.js';
 import { Connection } from './connection.js';
-import { Observer } from './observer.js';
+import { Observer, type Observing } from './observer.js';
+import { ObservationQueue } from './deferred-observation.js';
 import { chain, type Interceptor } from './interceptor.js';
 import { stripTlsInterceptors } from './strip-tls.js';
 import { formatHostPort, parseHostPort, resolveChecked, type HostPort } from '../util/address.js';
@@ -43,6 +44,10 @@ export interface RelayOptions {
   route?: string;
   /** extra interceptors, run after --strip-tls (fault injection plugs in here) */
   interceptors?: Array<() => Interceptor>;
+  /** observe (decode, emit) only when `relay.settle()` is called, while the hub has at most this
+   * many consumers; forwarding is never deferred (deferred-observation.ts). The test-suite API
+   * sets 1: its conversation log, which settles before every read. */
+  deferWhileConsumers?: number;
 }
 
 export interface Relay {
@@ -53,6 +58,8 @@ export interface Relay {
   readonly hub: Hub;
   /** connections open now */
   readonly connections: number;
+  /** emit every event observation still holds (deferWhileConsumers); a no-op otherwise */
+  settle(): void;
   /** stop accepting, give open connections `graceMs` to finish, then close them; flush sinks */
   close(graceMs?: number): Promise<void>;
 }
@@ -72,6 +79,12 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   const hub = options.hub ?? new Hub(options.sinks ?? []);
   // out-of-descriptors errors repeat for every connection: one line, then a count
   const throttle = new ErrorThrottle(routeEmitter(hub, options.route));
+  const queue = deferring(options)
+    ? new ObservationQueue(
+        (e) => throttle.emit(e),
+        () => hub.consumers > (options.deferWhileConsumers ?? 0),
+      )
+    : undefined;
   const st: Accepting = {
     options,
     target,
@@ -79,7 +92,9 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     decode: options.decode ?? 'auto',
     decoderOptions: decoderOptionsOf(options),
     hub,
-    emit: (e: CaptureEvent): void => throttle.emit(e),
+    emit: queue ? (e) => queue.emit(e) : (e) => throttle.emit(e),
+    emitObserved: (e) => throttle.emit(e),
+    queue,
     connections: new Set(),
     listenText: '',
     nextId: 0,
@@ -102,6 +117,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   announce(st, server);
 
   const close = closer(server, st.connections, async () => {
+    queue?.flush();
     throttle.close();
     offPause();
     if (!options.hub) await hub.close();
@@ -114,6 +130,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     get connections() {
       return st.connections.size;
     },
+    settle: () => queue?.flush(),
     close,
   };
 }
@@ -127,9 +144,19 @@ interface Accepting {
   readonly decoderOptions: DecoderOptions;
   readonly hub: Hub;
   readonly emit: (e: CaptureEvent) => void;
+  /** where observers emit: they run live or inside the queue's flush, in order either way */
+  readonly emitObserved: (e: CaptureEvent) => void;
+  readonly queue: ObservationQueue | undefined;
   readonly connections: Set<Connection>;
   listenText: string;
   nextId: number;
+}
+
+/** deferring needs a relay whose observers nothing else drives: an interceptor (faults,
+ * --strip-tls) answers and records bytes on its own timeline */
+function deferring(options: RelayOptions): boolean {
+  if (options.deferWhileConsumers === undefined) return false;
+  return !options.stripTls && (options.interceptors ?? []).length === 0;
 }
 
 function decoderOptionsOf(options: RelayOptions): DecoderOptions {
@@ -155,13 +182,20 @@ function accept(st: Accepting, client: net.Socket): void {
     targetText: st.targetText,
     listenText: st.listenText,
     connectTimeoutMs: st.options.connectTimeoutMs ?? 5000,
-    observer: new Observer(id, st.decode, st.decoderOptions, st.emit, st.hub),
+    observer: observing(
+      st,
+      new Observer(id, st.decode, st.decoderOptions, st.emitObserved, st.hub),
+    ),
     interceptor: chain(interceptors),
     emit: st.emit,
     onClosed: (c) => st.connections.delete(c),
     hubPaused: () => st.hub.paused,
   });
   st.connections.add(conn);
+}
+
+function observing(st: Accepting, o: Observer): Observing {
+  return st.queue ? st.queue.observer(o) : o;
 }
 
 function announce(st: Accepting, server: net.Server): void {
