@@ -2,9 +2,12 @@
 // Every value is quoted for a POSIX shell (single quotes), then for the tool's own syntax:
 // SQL literals (PostgreSQL standard strings, MySQL backslash strings), psql meta-command
 // arguments, conninfo values, curl with globbing off and --data-raw (no @file). A value that
-// was redacted is never sent: its header or command is left out and a note says so.
+// was redacted is never sent: a redacted header is left out, and every other mask becomes a
+// shell parameter that must be set (`${LOOPTAP_SECRET_1:?...}`), so that a command pasted as it
+// is stops in the shell instead of sending the mask to the server as if it were the value.
 
 import type { ExchangeEvent } from '../events.js';
+import { REDACTED } from '../decoders/summary-text.js';
 import { substituteParams, pgLiteral, mysqlLiteral, pgBindArg } from './sql-quote.js';
 
 export interface CopyTarget {
@@ -34,14 +37,38 @@ export function copyAs(x: ExchangeEvent, to: CopyTarget): CopyCommand[] {
   if (req.truncated) notes.push('a value was cut at --max-value: the command sends the cut value');
   switch (x.protocol) {
     case 'postgres':
-      return postgres(x, to, notes);
+      return postgres(x, to, notes).map((c) => fillIns(c, DECODED_MASK));
     case 'mysql':
-      return mysql(x, to, notes);
+      return mysql(x, to, notes).map((c) => fillIns(c, DECODED_MASK));
     case 'redis':
-      return redis(x, to, notes);
+      return redis(x, to, notes).map((c) => fillIns(c, DECODED_MASK));
     case 'http':
-      return curl(x, to, notes);
+      return curl(x, to, notes).map((c) => fillIns(c, HTTP_MASK));
   }
+}
+
+const escaped = REDACTED.replace(/[[\]]/g, '\\$&');
+/** the mask decoders write in a decoded field (SQL literal, parameter, Redis argument, header) */
+const DECODED_MASK = new RegExp(escaped, 'g');
+/** HTTP also masks body and URL bytes in place with '*' (docs/redaction.md) */
+const HTTP_MASK = new RegExp(`${escaped}|\\*{3,}`, 'g');
+/** what a masked value becomes in the command: the shell stops with this text if it is unset */
+const secretParam = (n: number): string =>
+  `'"\${LOOPTAP_SECRET_${n}:?redacted in the capture, set LOOPTAP_SECRET_${n}}"'`;
+
+/** every mask in a command becomes a parameter to set. Each mask is inside a single-quoted word
+ * (sh() quotes any word holding '[' or '*', and its quote escapes hold neither), so closing the
+ * quote, expanding in double quotes and reopening it keeps the word one word. */
+function fillIns(c: CopyCommand, mask: RegExp): CopyCommand {
+  let n = 0;
+  const command = c.command.replace(mask, () => secretParam(++n));
+  if (n === 0) return c;
+  const names = n === 1 ? 'LOOPTAP_SECRET_1' : `LOOPTAP_SECRET_1 to LOOPTAP_SECRET_${n}`;
+  const note =
+    `${n === 1 ? 'a value was' : `${n} values were`} redacted in the capture: the command ` +
+    `reads ${n === 1 ? 'it' : 'them, in the order they appear,'} from ${names} and stops ` +
+    `before sending anything while ${n === 1 ? 'it is' : 'one is'} unset`;
+  return { ...c, command, notes: [...c.notes, note] };
 }
 
 function hostPort(target: string | undefined, fallback: number): { host: string; port: number } {
@@ -57,7 +84,8 @@ function hostPort(target: string | undefined, fallback: number): { host: string;
 }
 
 const hasNul = (v: unknown): boolean => typeof v === 'string' && v.includes('\0');
-const redacted = (v: unknown): boolean => typeof v === 'string' && v.includes('REDACTED');
+/** a header value holding a mask is left out whole: a header is not worth a parameter */
+const redactedHeader = (v: string): boolean => v.includes(REDACTED) || /\*{3,}/.test(v);
 
 function postgres(x: ExchangeEvent, to: CopyTarget, notes: string[]): CopyCommand[] {
   const { host, port } = hostPort(to.target, 5432);
@@ -73,9 +101,6 @@ function postgres(x: ExchangeEvent, to: CopyTarget, notes: string[]): CopyComman
   const out: CopyCommand[] = [];
   if (params.some(hasNul) || sql.includes('\0')) {
     notes.push('a value holds a NUL byte, which no shell argument can carry: it was removed');
-  }
-  if (params.some(redacted) || sql.includes('REDACTED')) {
-    notes.push('a value was redacted in the capture: fill it in before running');
   }
   if (!to.user) notes.push('the user was not seen: add user=... (or set PGUSER)');
   notes.push('a password is never captured: set PGPASSWORD or use ~/.pgpass if the server asks');
@@ -110,9 +135,6 @@ function mysql(x: ExchangeEvent, to: CopyTarget, notes: string[]): CopyCommand[]
   notes.push('a password is never captured: add -p or set MYSQL_PWD if the server asks');
   const sql = (x.request.sql ?? x.request.text).replace(/[\s;]+$/, '');
   const params = x.request.params ?? [];
-  if (params.some(redacted) || sql.includes('REDACTED')) {
-    notes.push('a value was redacted in the capture: fill it in before running');
-  }
   let script = sql;
   if (params.length) {
     const names = params.map((_, i) => `@looptap_p${i + 1}`);
@@ -140,7 +162,6 @@ function mysqlValue(v: unknown): string {
 function redis(x: ExchangeEvent, to: CopyTarget, notes: string[]): CopyCommand[] {
   const { host, port } = hostPort(to.target, 6379);
   const argv = x.request.command ?? x.request.text.split(' ');
-  if (argv.some(redacted)) notes.push('an argument was redacted in the capture: fill it in');
   if (argv.some(hasNul)) notes.push('an argument holds a NUL byte: it was removed');
   notes.push('a password is never captured: add -a PASSWORD (or REDISCLI_AUTH) if needed');
   const words = ['redis-cli', '-h', host, '-p', String(port), ...argv.map(stripNul)];
@@ -176,7 +197,7 @@ function curl(x: ExchangeEvent, to: CopyTarget, notes: string[]): CopyCommand[] 
   for (const [name, value] of Object.entries(req.headers ?? {})) {
     if (SKIP_HEADERS.has(name.toLowerCase())) continue;
     for (const v of Array.isArray(value) ? value : [value]) {
-      if (redacted(v)) {
+      if (redactedHeader(v)) {
         notes.push(`${name} was redacted in the capture and is left out: add -H '${name}: ...'`);
         continue;
       }

@@ -157,7 +157,7 @@ t.test('curl runs; redacted headers are left out', async (t) => {
         host: 'example.test',
         'content-length': '10',
         'x-hostile': headerValue,
-        authorization: 'REDACTED',
+        authorization: '[redacted]',
       },
       body: HOSTILE,
     },
