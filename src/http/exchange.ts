@@ -57,6 +57,7 @@ export class Exchange {
   private requestDecoded?: Decoded;
   private exchangeSent = false;
   private responseSent = false;
+  private streamHeadSent = false;
   private requestDoneAt?: number;
   headAt?: number;
   /** performance.now() by which the target must answer (SilenceClock) */
@@ -179,7 +180,11 @@ export class Exchange {
   }
 
   private emitResponse(res: IncomingMessage, extra: Record<string, unknown>): void {
-    this.responseSent = true;
+    // an event stream's head is shown at once; its body, length and end come with the second
+    // response, when the stream ends (before, the head counted as the response and the second
+    // never came: an SSE body was in no message, the HAR and replay saw it empty)
+    if (extra.streaming) this.streamHeadSent = true;
+    else this.responseSent = true;
     const body = this.responseBody ?? new BodyTap(0);
     const complete = res.complete;
     const latencyMs = round((this.headAt ?? now()) - this.started);
@@ -206,7 +211,8 @@ export class Exchange {
   /** looptap answered itself (502, 504, 431): recorded like any response, marked `generated` */
   emitGenerated(status: number, reason: string, body: string, headers: HeaderInput): void {
     this.emitRequest();
-    if (this.responseSent) return;
+    // the client already has a head: looptap cannot answer in its place any more
+    if (this.responseSent || this.streamHeadSent) return;
     this.responseSent = true;
     const t = now();
     const bytes = Buffer.from(body);

@@ -242,6 +242,11 @@ t.test(
       ],
     );
     t.equal(events[1]!.fields.id, '2');
+    // the stream's end: a second response with the whole body (docs/http-mode.md)
+    const end = await waitMessage(mem, 'response', (m) => m.fields.streaming !== true);
+    t.equal(end.fields.bodyLength, 'event: tick\ndata: one\n\ndata: two\nid: 2\n\n'.length);
+    t.equal(Buffer.from(String(end.fields.body), 'base64').toString(), seen.join(''));
+    t.notOk(end.fields.incomplete, 'the stream ended complete');
   },
 );
 
