@@ -217,6 +217,62 @@ for (const mode of ['tcp', 'http'] as const) {
   });
 }
 
+// An event stream's data fields are masked in the body bytes too (tcp mode's data events and
+// exchange body, http mode's second response, the HAR): before, only http mode's parsed `sse`
+// events were, and a tcp-mode capture kept `data: {"access_token":...}` as it travelled.
+for (const mode of ['tcp', 'http'] as const) {
+  t.test(`${mode} mode: a JSON field in an event stream's data is masked`, async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), `looptap-redact-sse-${mode}-`));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const secret = 'CANARYe2eSseToken90';
+    const parts = [
+      'event: login\r\ndata: {"user":"ada",\r\ndata: "access_token":"CANARYe2eSse',
+      'Token90"}\r\n\r\n',
+      'id: 2\ndata: plain words, access_token stays\n\n',
+    ];
+    const origin = await startOrigin(t, (req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (const p of parts) res.write(p);
+      res.end();
+    });
+    const capture = join(dir, 'c.jsonl');
+    const lt = await spawnLooptap(t, capturing(mode, origin.port, capture));
+    const r = await run(CURL, ['-sN', `http://127.0.0.1:${lt.port}/events`]);
+    t.equal(sha(r.stdout), sha(parts.join('')), 'the client got the stream as sent');
+    const { code } = await lt.stop();
+    t.equal(code, 0);
+    const forms = secretForms(secret);
+    const found = (text: string) => forms.filter((f) => text.includes(f));
+    t.same(found(lt.stdout.join('\n')), [], 'live view');
+    const text = readFileSync(capture, 'utf8');
+    t.same(found(text), [], 'capture, raw bytes included');
+    const bodies = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; response?: { body?: string }; body?: string })
+      .flatMap((e) =>
+        e.type === 'exchange' && e.response?.body
+          ? [e.response.body]
+          : mode === 'http' && e.type === 'message' && e.body
+            ? [Buffer.from(e.body, 'base64').toString()]
+            : [],
+      );
+    t.ok(
+      bodies.some((b) => b.includes(`"access_token":"${'*'.repeat(secret.length)}"}`)),
+      'the body is kept, the value masked',
+    );
+    t.ok(
+      bodies.some((b) => b.includes('data: plain words, access_token stays')),
+      'a data line that is not JSON is left as it is',
+    );
+    const har = join(dir, 'c.har');
+    const h = await runLooptap(['export', capture, '--format', 'har', '--out', har]);
+    t.equal(h.code, 0, h.stderr);
+    t.same(found(readFileSync(har, 'utf8')), [], 'HAR');
+  });
+}
+
 t.test('--no-redact keeps them (so the checks above can fail)', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'looptap-redact-off-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,6 +1,7 @@
 // Which scanner reads a message body for secret fields, chosen from its head: JSON when the
 // content type says json or the body starts with `{` or `[` (curl -d sends JSON labelled as a
-// form), name=value pairs for application/x-www-form-urlencoded. Compressed bodies
+// form), name=value pairs for application/x-www-form-urlencoded, each event's data in a
+// text/event-stream (sse-secrets.ts). Compressed bodies
 // (Content-Encoding other than identity) and multipart bodies are not scanned
 // (docs/redaction.md says so). Both modes use it: TCP mode on the de-chunked body bytes,
 // HTTP mode on the body stream.
@@ -8,6 +9,7 @@
 import { JsonScanner } from './json-scanner.js';
 import { PairScanner, type OnRange } from './pair-scanner.js';
 import type { SecretNames } from './secret-names.js';
+import { SseScanner } from './sse-secrets.js';
 
 export interface BodyScanner {
   /** buf[from, to) are the next body bytes; ranges are reported inside that span */
@@ -56,6 +58,8 @@ export function bodyScanner(
   }
   const mime = type.split(';')[0]!.trim();
   if (mime.startsWith('multipart/')) return undefined;
+  if (mime === 'text/event-stream')
+    return new SseScanner(() => new SniffingScanner('sniff', names));
   let kind: Kind = 'sniff';
   if (/(^|[/+])(json|x-ndjson|jsonl)$/.test(mime) || mime.endsWith('+json')) kind = 'json';
   else if (mime === 'application/x-www-form-urlencoded') kind = 'form';
