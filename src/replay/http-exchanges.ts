@@ -29,21 +29,30 @@ export interface Exchange {
   response?: Recorded;
 }
 
-/** a recorded answer; `masked`: redaction masked part of its body, so the replayed body is
- * masked the same way before the two are compared */
+/** a recorded answer. `cut`: the capture kept only the first bytes of its body (--max-value),
+ * and this is the whole body's length; `headOnly`: an event stream whose capture holds its
+ * head and no body (looptap http before 3 Dec 2026 wrote no closing response) */
 export interface Recorded {
   status: number;
   headers: Headers;
   body: Buffer;
-  masked?: boolean;
+  cut?: number;
+  headOnly?: boolean;
 }
 
 type Fields = Record<string, unknown>;
 
 const b64 = (v: unknown): Buffer => Buffer.from(typeof v === 'string' ? v : '', 'base64');
 
-function response(f: Fields, masked: boolean): Recorded {
-  return { status: f.status as number, headers: f.headers as Headers, body: b64(f.body), masked };
+function response(f: Fields): Recorded {
+  const r: Recorded = {
+    status: f.status as number,
+    headers: f.headers as Headers,
+    body: b64(f.body),
+  };
+  if (f.truncated === true && typeof f.bodyLength === 'number') r.cut = f.bodyLength;
+  if (f.streaming === true) r.headOnly = true;
+  return r;
 }
 
 const STARS = /^\*+$/;
@@ -85,7 +94,7 @@ export function fromChunks(s: Session): Exchange[] | undefined {
         });
       } else if (m.name === 'response' || m.name === 'upgrade') {
         const e = exchanges[answered++];
-        if (e) e.response = response(f, s.redacted.server > 0 && b64(f.body).includes('**'));
+        if (e) e.response = response(f);
       }
     }
   };
@@ -131,7 +140,7 @@ export function fromMessages(s: Session, file: string): Exchange[] {
     } else if (m.name === 'response') {
       // an event stream is announced at its head and again at its end: the last one wins
       const e = byId.get(f.id);
-      if (e) e.response = response(f, Number(f.bodyRedacted) > 0);
+      if (e) e.response = response(f);
     }
   }
   return exchanges;

@@ -18,7 +18,7 @@ import {
   type Headers,
   type Recorded,
 } from './http-exchanges.js';
-import { bodyScanner, lowerPairs } from '../decoders/http/body-secrets.js';
+import { bodyScanner, lowerPairs, maskWith } from '../decoders/http/body-secrets.js';
 import { DEFAULT_SECRET_NAMES } from '../decoders/http/secret-names.js';
 import { REDACTED } from '../decoders/summary-text.js';
 import { bytesDiff, valueDiff } from './diff.js';
@@ -83,7 +83,11 @@ export function httpPlan(s: Session, file: string, settings: ReplaySettings): Pl
         for (let i = 0; i < exchanges.length; i++) {
           const e = exchanges[i]!;
           if (settings.pace === 'recorded') await sleepUntil(t0 + (e.time - s.start));
-          const got = await send(e, settings, agent, i === 0);
+          const answer = await send(e, settings, agent, i === 0);
+          // what the target answered is an output like any other: masked before it is shown
+          // or compared (the report and the diff lines printed it whole)
+          const got = 'error' in answer ? answer : masked(answer);
+          const recorded = e.response ? { ...e.response, ...masked(e.response) } : undefined;
           const c: Comparison = {
             conn: s.conn,
             index: i + 1,
@@ -91,16 +95,20 @@ export function httpPlan(s: Session, file: string, settings: ReplaySettings): Pl
             request: `${e.method} ${e.url}`,
             same: true,
             diffs: [],
-            recorded: e.response ? shape(e.response, settings) : null,
+            recorded: recorded ? shape(recorded, settings) : null,
             replayed: 'error' in got ? got : shape(got, settings),
           };
-          if (!e.response) {
+          if (!recorded) {
             c.note = cutOff(s)
               ? 'the capture cut this connection off before the answer'
               : 'no recorded answer';
           } else if ('error' in got) {
             c.diffs = [`no answer: ${got.error}`];
-          } else c.diffs = compare(e.response, got, settings);
+          } else {
+            c.diffs = compare(recorded, got, settings);
+            const note = bodyNote(recorded);
+            if (note) c.note = note;
+          }
           c.same = c.diffs.length === 0;
           onCompare(c);
         }
@@ -197,13 +205,27 @@ function shape(r: { status: number; headers: Headers; body: Buffer }, settings: 
 const maskedValue = (v: string | undefined): boolean =>
   v !== undefined && (v === REDACTED || /^\*+$/.test(v.trim()));
 
-/** the replayed body masked the way the capture masked the recorded one (default names) */
-function maskLike(b: { headers: Headers; body: Buffer }): Buffer {
-  const scanner = bodyScanner(lowerPairs(b.headers), DEFAULT_SECRET_NAMES);
-  if (!scanner) return b.body;
-  const out = Buffer.from(b.body);
-  scanner.feed(out, 0, out.length, (s, e) => out.fill(0x2a, s, e));
-  return out;
+type Answer = { status: number; headers: Headers; body: Buffer };
+
+/** an answer masked as a capture masks one (the default names: a capture does not record
+ * --redact-field): secret header values become [redacted], secret body fields '*' runs */
+function masked(r: Answer): Answer {
+  const headers: Headers = {};
+  for (const [k, v] of Object.entries(r.headers)) {
+    headers[k] = DEFAULT_SECRET_NAMES.header(k) ? REDACTED : v;
+  }
+  const scanner = bodyScanner(lowerPairs(r.headers), DEFAULT_SECRET_NAMES);
+  return { status: r.status, headers, body: scanner ? maskWith(r.body, scanner).bytes : r.body };
+}
+
+function bodyNote(a: Recorded): string | undefined {
+  if (a.headOnly) {
+    return "the capture holds this event stream's head only (looptap before 3 Dec 2026): its body was not compared";
+  }
+  if (a.cut !== undefined) {
+    return `the capture kept the first ${a.body.length} of the body's ${a.cut} bytes (--max-value): those and the length were compared`;
+  }
+  return undefined;
 }
 
 function compare(
@@ -219,7 +241,12 @@ function compare(
     if (maskedValue(ha[k]) && hb[k] !== undefined) continue;
     if (ha[k] !== hb[k]) out.push(`header ${k}: ${ha[k] ?? 'absent'} -> ${hb[k] ?? 'absent'}`);
   }
-  if (a.masked) b = { ...b, body: maskLike(b) };
+  if (a.headOnly) return out;
+  if (a.cut !== undefined) {
+    out.push(...bytesDiff('body bytes', a.body, b.body.subarray(0, a.body.length)));
+    if (a.cut !== b.body.length) out.push(`body length ${a.cut} -> ${b.body.length}`);
+    return out;
+  }
   const ja = json(a.body);
   const jb = json(b.body);
   if (ja !== undefined && jb !== undefined) {
