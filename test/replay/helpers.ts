@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openCaptureFile, startRelay } from '../../src/index.js';
+import { startHttpProxy } from '../../src/http/http-proxy-server.js';
 import { main } from '../../src/cli/main.js';
 import type { Teardown } from '../helpers/net.js';
 
@@ -27,6 +28,22 @@ export async function capture(
     await client(relay.port);
   } finally {
     await relay.close(3000);
+  }
+  return path;
+}
+
+/** runs requests through `looptap http` with a capture file; returns its path */
+export async function httpCapture(
+  path: string,
+  target: string,
+  run: (base: string) => Promise<void>,
+): Promise<string> {
+  const file = await openCaptureFile(path);
+  const proxy = await startHttpProxy({ target, sinks: [file] });
+  try {
+    await run(`http://${proxy.address}`);
+  } finally {
+    await proxy.close(2000);
   }
   return path;
 }

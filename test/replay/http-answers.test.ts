@@ -12,9 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Client } from 'undici';
-import { openCaptureFile } from '../../src/index.js';
-import { startHttpProxy } from '../../src/http/http-proxy-server.js';
-import { capture, jsonLines, looptap, tempDir } from './helpers.js';
+import { capture, httpCapture, jsonLines, looptap, tempDir } from './helpers.js';
 
 /** answers that carry secrets and a counter, a large body and an event stream */
 async function origin(t: { teardown(f: () => void): void }, state: { n: number; big: number }) {
@@ -63,14 +61,7 @@ async function client(base: string): Promise<void> {
 async function record(mode: 'tcp' | 'http', dir: string, target: string): Promise<string> {
   const path = join(dir, `${mode}.jsonl`);
   if (mode === 'tcp') return capture(path, target, (port) => client(`http://127.0.0.1:${port}`));
-  const file = await openCaptureFile(path);
-  const proxy = await startHttpProxy({ target, sinks: [file] });
-  try {
-    await client(`http://${proxy.address}`);
-  } finally {
-    await proxy.close(2000);
-  }
-  return path;
+  return httpCapture(path, target, client);
 }
 
 const SECRET = /(HDR|TOK|PW|SSE)SECRET_/;

@@ -9,9 +9,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Client, request } from 'undici';
-import { openCaptureFile } from '../../src/index.js';
-import { startHttpProxy } from '../../src/http/http-proxy-server.js';
-import { jsonLines, looptap, tempDir } from './helpers.js';
+import { httpCapture, jsonLines, looptap, tempDir } from './helpers.js';
 
 const TOKEN = 'Bearer CANARYreplayToken';
 
@@ -39,18 +37,6 @@ async function origin(
     server.close();
   });
   return `127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-/** runs requests through `looptap http` with a capture file; returns its path */
-async function httpCapture(path: string, target: string, run: (base: string) => Promise<void>) {
-  const file = await openCaptureFile(path);
-  const proxy = await startHttpProxy({ target, sinks: [file] });
-  try {
-    await run(`http://${proxy.address}`);
-  } finally {
-    await proxy.close(2000);
-  }
-  return path;
 }
 
 t.test('an HTTP-mode capture replays: same answers exit 0, a difference exits 1', async (t) => {
