@@ -43,7 +43,8 @@ export function toFilter(f: FilterInput): Filter | undefined {
 export class ConversationLog {
   private list: ExchangeEvent[] = [];
   private byId = new Map<number, ExchangeEvent>();
-  private conns = new Map<number, ConnectionSummary>();
+  /** by route and number: connection numbers repeat across routes (and relays on one hub) */
+  private conns = new Map<string, ConnectionSummary>();
   private droppedCount = 0;
   /** called before every read: a relay that defers observation emits what it holds */
   private settle: () => void = () => undefined;
@@ -73,9 +74,14 @@ export class ConversationLog {
         c.opened = e.time;
         return;
       }
-      case 'data':
-        if (e.protocol) this.conn(e.conn, e.route).protocol ??= e.protocol;
+      case 'data': {
+        const c = this.conn(e.conn, e.route);
+        if (e.protocol) c.protocol ??= e.protocol;
+        // counted as they pass, so an open connection shows its bytes (the close event's
+        // totals, which follow, are the same figures)
+        c.bytes[e.from] += e.len;
         return;
+      }
       case 'message':
         this.conn(e.conn, e.route).protocol ??= e.protocol;
         return;
@@ -84,7 +90,7 @@ export class ConversationLog {
         c.closed = e.time;
         c.reason = e.reason;
         c.ms = e.ms;
-        c.bytes = e.bytes;
+        c.bytes = { ...e.bytes };
         return;
       }
       case 'error':
@@ -110,11 +116,16 @@ export class ConversationLog {
   }
 
   private conn(id: number, route?: string): ConnectionSummary {
-    let c = this.conns.get(id);
+    const key = route === undefined ? String(id) : `${route}\0${id}`;
+    let c = this.conns.get(key);
     if (!c) {
       c = { conn: id, bytes: { client: 0, server: 0 }, exchanges: 0, errors: 0 };
       if (route !== undefined) c.route = route;
-      this.conns.set(id, c);
+      this.conns.set(key, c);
+      // bounded like the exchanges: a long session forgets its oldest connections first
+      if (this.conns.size > this.maxExchanges) {
+        this.conns.delete(this.conns.keys().next().value!);
+      }
     }
     return c;
   }

@@ -52,8 +52,8 @@ function send(): void {
 const feed = new LogFeed();
 function onEvent(e: CaptureEvent): void {
   const kept = feed.pick(e);
-  if (!kept) return;
-  pending.push(kept);
+  if (kept.length === 0) return;
+  pending.push(...kept);
   if (pending.length >= BATCH_EVENTS) send();
   else timer ??= setTimeout(send, BATCH_MS);
 }

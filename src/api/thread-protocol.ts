@@ -3,7 +3,7 @@
 // is synchronous, so it cannot await a message; it blocks in Atomics.wait instead).
 
 import type { MessagePort } from 'node:worker_threads';
-import type { CaptureEvent } from '../events.js';
+import { LEVEL, type CaptureEvent } from '../events.js';
 import { LooptapError } from '../util/errors.js';
 
 /** Int32 slots of the shared buffer */
@@ -62,24 +62,37 @@ export function reviveError(s: SerializedError): Error {
 
 /** Picks what the main thread's ConversationLog reads, and drops the rest before it is copied
  * across: exchanges, opens, closes and connection errors as they are, and the first event per
- * connection that names its protocol, slimmed to that (data events carry the payload bytes). */
+ * connection that names its protocol, slimmed to that (data events carry the payload bytes).
+ * The bytes an open connection has moved travel as counts: before each exchange, one slim data
+ * event per direction with what passed since the last (the close event carries the totals). */
 export class LogFeed {
-  private named = new Set<number>();
+  private named = new Set<string>();
+  private counted = new Map<string, { client: number; server: number }>();
 
-  pick(e: CaptureEvent): CaptureEvent | undefined {
+  pick(e: CaptureEvent): CaptureEvent[] {
     switch (e.type) {
       case 'exchange':
+        return [...this.counts(e.conn, e.route, e.time), e];
       case 'open':
-        return e;
-      case 'close':
-        this.named.delete(e.conn);
-        return e;
+        return [e];
+      case 'close': {
+        const key = keyOf(e.conn, e.route);
+        this.named.delete(key);
+        this.counted.delete(key);
+        return [e];
+      }
       case 'error':
-        return e.conn !== undefined ? e : undefined;
+        return e.conn !== undefined ? [e] : [];
       case 'data':
       case 'message': {
-        if (!e.protocol || this.named.has(e.conn)) return undefined;
-        this.named.add(e.conn);
+        const key = keyOf(e.conn, e.route);
+        if (e.type === 'data') {
+          let c = this.counted.get(key);
+          if (!c) this.counted.set(key, (c = { client: 0, server: 0 }));
+          c[e.from] += e.len;
+        }
+        if (!e.protocol || this.named.has(key)) return [];
+        this.named.add(key);
         const slim: CaptureEvent = {
           type: 'message',
           time: e.time,
@@ -92,10 +105,39 @@ export class LogFeed {
           fields: {},
         };
         if (e.route !== undefined) slim.route = e.route;
-        return slim;
+        return [slim];
       }
       default:
-        return undefined;
+        return [];
     }
   }
+
+  private counts(conn: number, route: string | undefined, time: number): CaptureEvent[] {
+    const c = this.counted.get(keyOf(conn, route));
+    if (!c) return [];
+    const out: CaptureEvent[] = [];
+    for (const from of ['client', 'server'] as const) {
+      if (c[from] === 0) continue;
+      const slim: CaptureEvent = {
+        type: 'data',
+        time,
+        level: LEVEL.debug,
+        msg: '',
+        conn,
+        from,
+        seq: 0,
+        offset: 0,
+        len: c[from],
+        bytes: EMPTY,
+      };
+      if (route !== undefined) slim.route = route;
+      out.push(slim);
+      c[from] = 0;
+    }
+    return out;
+  }
 }
+
+const EMPTY = Buffer.alloc(0);
+const keyOf = (conn: number, route: string | undefined): string =>
+  route === undefined ? String(conn) : `${route}\0${conn}`;

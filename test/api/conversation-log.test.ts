@@ -52,3 +52,12 @@ t.test('a filter string is parsed once and applied', async (t) => {
   );
   t.throws(() => log.exchanges('protocol:'), { name: 'Error' });
 });
+
+t.test('the connection table is bounded too: the oldest connections go first', async (t) => {
+  const log = new ConversationLog(3);
+  for (const e of opens(5)) log.add(e);
+  t.same(
+    log.connections().map((c) => c.conn),
+    [3, 4, 5],
+  );
+});
