@@ -122,3 +122,24 @@ t.test('looptap serve: announced port, node client, capture with the route', asy
     'and the fault has its line',
   );
 });
+
+// the refusal names --overwrite, so serve must take it (it answered "Unknown argument")
+t.test(
+  'looptap serve --capture: a non-empty file is refused, --overwrite replaces it',
+  async (t) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'looptap-serve-ow-'));
+    t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const capture = path.join(dir, 'cap.jsonl');
+    fs.writeFileSync(capture, 'an earlier capture\n');
+    const refused = await runLooptap(['serve', '--api', '127.0.0.1:0', '--capture', capture]);
+    t.equal(refused.code, 2);
+    t.match(refused.stderr, /already holds 19 bytes .*add --overwrite/);
+    t.equal(fs.readFileSync(capture, 'utf8'), 'an earlier capture\n', 'nothing lost');
+    const args = ['serve', '--api', '127.0.0.1:0', '--capture', capture, '--overwrite', '--quiet'];
+    const lt = await spawnLooptap(t, args);
+    t.match(lt.announcement, /^api listening on 127\.0\.0\.1:\d+/);
+    const { code } = await lt.stop();
+    t.equal(code, 0);
+    t.notMatch(fs.readFileSync(capture, 'utf8'), /an earlier capture/, 'replaced');
+  },
+);

@@ -19,6 +19,10 @@ const builder = (y: Argv) =>
       type: 'string',
       describe: 'write every event of every proxy as JSON lines to FILE (mode 0600)',
     })
+    .option(
+      'overwrite',
+      flag('let --capture replace a non-empty existing file (refused without it)'),
+    )
     .option('json', { type: 'boolean', default: false, describe: 'JSON lines on stdout' })
     .option('quiet', flag('print only the announcement and errors'))
     .option('preview', { type: 'number', default: 64, describe: 'payload bytes shown per chunk' })
@@ -42,7 +46,17 @@ export function serveCommand(y: Argv, ctx: CliContext): Argv {
     builder,
     exits(ctx, async (a) => {
       const { runServe } = await import('./serve-run.js');
-      const flags = pick(a, 'api', 'config', 'capture', 'json', 'quiet', 'preview', 'redact');
+      const flags = pick(
+        a,
+        'api',
+        'config',
+        'capture',
+        'overwrite',
+        'json',
+        'quiet',
+        'preview',
+        'redact',
+      );
       const rest = {
         decode: a.decode as DecodeSetting,
         allowRemote: a.allowRemote,

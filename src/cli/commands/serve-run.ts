@@ -18,6 +18,8 @@ export interface ServeFlags {
   api: string;
   config?: string;
   capture?: string;
+  /** --overwrite: the capture may replace a non-empty file */
+  overwrite: boolean;
   json: boolean;
   quiet: boolean;
   preview: number;
