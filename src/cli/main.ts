@@ -50,6 +50,7 @@ export async function main(argv: string[]): Promise<number> {
     for (const register of commands) y = register(y, ctx);
     await logOptions(y)
       .option('debug', flag('print stack traces of failures'))
+      .middleware((a) => checkNumbers(a, argv))
       .strictCommands()
       .strictOptions()
       .exitProcess(false)
@@ -77,4 +78,28 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   return code;
+}
+
+/** every number flag of looptap is a count, a size or a time: yargs gives NaN for `abc` and
+ * lets `-5` through, and a NaN --max-value once made the PostgreSQL decoder lose track of a
+ * login (it then showed the SCRAM messages raw) */
+function checkNumbers(a: Record<string, unknown>, argv: readonly string[]): void {
+  for (const [k, v] of Object.entries(a)) {
+    if (typeof v !== 'number' || (Number.isFinite(v) && v >= 0) || /[A-Z]/.test(k)) continue;
+    const given = typedAs(k, argv) ?? String(v);
+    throw usageError(
+      'BAD_NUMBER',
+      `--${k} "${given}" is not a number of 0 or more: give one, e.g. --${k} 100`,
+    );
+  }
+}
+
+/** what the user typed for --name (`--name X` or `--name=X`) */
+function typedAs(name: string, argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const w = argv[i]!;
+    if (w === `--${name}`) return argv[i + 1];
+    if (w.startsWith(`--${name}=`)) return w.slice(name.length + 3);
+  }
+  return undefined;
 }

@@ -89,3 +89,25 @@ t.test('busy listen port: exit 1, one line naming the address and the fix', asyn
   t.equal(r.code, 1);
   oneLine(t, r.stderr, new RegExp(`${echo.address} is already in use.*--listen`));
 });
+
+// yargs gives NaN for `--max-value abc` and lets `-5` through; a NaN --max-value made the
+// PostgreSQL decoder lose track of a login and show its SCRAM messages raw
+t.test(
+  'a number flag that is not a number of 0 or more exits 2, naming what was typed',
+  async (t) => {
+    for (const [flag, value] of [
+      ['--max-value', 'abc'],
+      ['--preview', '-5'],
+      ['--grace', 'abc'],
+      ['--connect-timeout', '1e999'],
+    ] as const) {
+      const r = await runLooptap(['--target', '5432', flag, value]);
+      t.equal(r.code, 2, `${flag} ${value}`);
+      t.equal(
+        r.stderr.trim(),
+        `looptap: ${flag} "${value}" is not a number of 0 or more: give one, e.g. ${flag} 100`,
+      );
+      t.equal(r.stdout, '', 'nothing listened');
+    }
+  },
+);

@@ -53,7 +53,11 @@ t.test('--log-format json: a usage error is one record with its code', async (t)
   t.equal(r.code, 2);
   const lines = r.stderr.trim().split('\n');
   t.equal(lines.length, 1);
-  t.match(JSON.parse(lines[0]!), { level: 50, code: 'BAD_ROWS', msg: /^--rows -1 must be/ });
+  t.match(JSON.parse(lines[0]!), {
+    level: 50,
+    code: 'BAD_NUMBER',
+    msg: /^--rows "-1" is not a number/,
+  });
 });
 
 t.test('--log-format pretty: pino-pretty lines', async (t) => {
