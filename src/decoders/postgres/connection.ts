@@ -154,6 +154,13 @@ export class PgConnection implements Decoder {
   stop(reason: string | null): void {
     this.stopped = reason === null ? 'opaque' : 'fallback';
     if (reason !== null) this.fallbackReason = reason;
+    if (reason !== null && this.backend.loggingIn) {
+      // without the framing, nothing tells a password, a SCRAM proof or salt, or the cancel
+      // key from other bytes, and the after-fallback scanner knows only SQL literals: the rest
+      // of a login that went astray is masked whole, both ways
+      this.mask('client', 0, Infinity);
+      this.mask('server', 0, Infinity);
+    }
     this.client.q.clear();
     this.server.q.clear();
   }

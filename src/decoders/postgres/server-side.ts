@@ -40,6 +40,11 @@ const COMPLETE_NAMES: Partial<Record<number, string>> = {
 
 export class ServerSide {
   private startup = true;
+
+  /** before the first ReadyForQuery: the login (passwords, SCRAM, the cancel key) is under way */
+  get loggingIn(): boolean {
+    return this.startup;
+  }
   private params: Record<string, string> = {};
   private pid: number | undefined;
   private answered = false;
