@@ -20,6 +20,7 @@ import {
   type QueryBudget,
 } from './expect.js';
 import { fingerprintReady } from '../digest/fingerprint.js';
+import { usageError } from '../util/errors.js';
 import { startThreadRelay, type ThreadRelayCore } from './thread-relay.js';
 
 export interface Conversations {
@@ -132,6 +133,7 @@ export async function startRelay(
 export async function startRelay(
   options: RelayOptions & ObserveOptions,
 ): Promise<ObservedRelay | WorkerRelay> {
+  checkCounts('startRelay', options);
   if (options.thread === 'worker') return inWorker(await startThreadRelay('tcp', { ...options }));
   // fingerprints from the real PostgreSQL parser from the first query on
   await fingerprintReady();
@@ -156,7 +158,23 @@ export async function startHttpProxy(
 export async function startHttpProxy(
   options: HttpProxyOptions & ObserveOptions,
 ): Promise<ObservedHttpProxy | WorkerRelay> {
+  checkCounts('startHttpProxy', options);
   if (options.thread === 'worker') return inWorker(await startThreadRelay('http', { ...options }));
   await fingerprintReady();
   return attach(await startPlainHttpProxy(options), options);
+}
+
+const COUNTS = ['maxValue', 'maxRows', 'maxExchanges', 'connectTimeoutMs'] as const;
+
+/** the numbers a program passes: a NaN maxValue (Number(process.env.UNSET)) once made the
+ * PostgreSQL decoder lose track of a login */
+function checkCounts(fn: string, options: Partial<Record<(typeof COUNTS)[number], unknown>>): void {
+  for (const k of COUNTS) {
+    const v = options[k];
+    if (v === undefined || (typeof v === 'number' && Number.isFinite(v) && v >= 0)) continue;
+    throw usageError(
+      'BAD_OPTION',
+      `${fn}: ${k} ${typeof v === 'number' ? v : JSON.stringify(v)} is not a number of 0 or more: leave it out for the default or give one`,
+    );
+  }
 }

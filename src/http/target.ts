@@ -2,7 +2,7 @@
 // optional base path (`http://127.0.0.1:3000/base`: `/x` is forwarded as `/base/x`). The loopback
 // rule of CONTRACT.md applies to the resolved host exactly as in TCP mode.
 
-import { formatHostPort, parseHostPort, resolveChecked } from '../util/address.js';
+import { addressText, formatHostPort, parseHostPort, resolveChecked } from '../util/address.js';
 import { usageError } from '../util/errors.js';
 
 export interface HttpTarget {
@@ -17,7 +17,8 @@ export interface HttpTarget {
   url: string;
 }
 
-export async function resolveTarget(text: string, allowRemote: boolean): Promise<HttpTarget> {
+export async function resolveTarget(value: string, allowRemote: boolean): Promise<HttpTarget> {
+  const text = addressText(value, 'target');
   const raw = text.trim();
   let hostPort: string;
   let basePath = '';

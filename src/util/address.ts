@@ -11,7 +11,19 @@ export interface HostPort {
   port: number;
 }
 
-export function parseHostPort(text: string, what: string): HostPort {
+/** an address option as a program may pass it: a number is a port; anything else but a string
+ * (an unset environment variable gives undefined) is named in a usage error, not a TypeError */
+export function addressText(v: unknown, what: string): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' && Number.isInteger(v)) return String(v);
+  throw usageError(
+    'BAD_ADDRESS',
+    `${what} is ${v === undefined ? 'missing' : `${typeof v} ${String(v)}`}: give [HOST:]PORT as a string or a port number, e.g. '5432' (an environment variable that is not set gives undefined)`,
+  );
+}
+
+export function parseHostPort(value: string, what: string): HostPort {
+  const text = addressText(value, what);
   const raw = text.trim();
   let host = '127.0.0.1';
   let portText = raw;

@@ -83,10 +83,13 @@ async function failure(start: () => Promise<unknown>): Promise<Record<string, un
 t.test('start errors are the LooptapError the caller gets in-process', async (t) => {
   const echo = await startEcho(t);
   const busy = `127.0.0.1:${echo.port}`;
-  const cases: Array<[string, { target: string; listen?: string }]> = [
+  const cases: Array<[string, { target: string; listen?: string; maxValue?: number }]> = [
     ['address in use', { target: String(echo.port), listen: busy }],
     ['bad target', { target: '127.0.0.1:99999' }],
     ['remote target', { target: '192.0.2.1:5432' }],
+    // target: process.env.PGPORT with PGPORT unset (a TypeError out of trim() before)
+    ['no target', { target: undefined as unknown as string }],
+    ['a NaN maxValue', { target: String(echo.port), maxValue: NaN }],
   ];
   for (const [what, options] of cases) {
     const main = await failure(() => startRelay(options));
@@ -97,6 +100,19 @@ t.test('start errors are the LooptapError the caller gets in-process', async (t)
   t.match(await failure(() => startRelay({ target: String(echo.port), listen: busy })), {
     code: 'EADDRINUSE',
   });
+  t.match(await failure(() => startRelay({ target: undefined as unknown as string })), {
+    code: 'BAD_ADDRESS',
+    exit: 2,
+    message: /^target is missing: give \[HOST:\]PORT/,
+  });
+  t.match(await failure(() => startHttpProxy({ target: String(echo.port), maxRows: -1 })), {
+    code: 'BAD_OPTION',
+    message: /^startHttpProxy: maxRows -1 is not a number of 0 or more/,
+  });
+  // a port number is a port
+  const byNumber = await startRelay({ target: echo.port as unknown as string });
+  t.equal(byNumber.target, `127.0.0.1:${echo.port}`);
+  await byNumber.close(0);
   const http = await failure(() =>
     startHttpProxy({ target: String(echo.port), listen: busy, thread: 'worker' }),
   );
