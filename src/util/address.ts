@@ -18,7 +18,7 @@ export function addressText(v: unknown, what: string): string {
   if (typeof v === 'number' && Number.isInteger(v)) return String(v);
   throw usageError(
     'BAD_ADDRESS',
-    `${what} is ${v === undefined ? 'missing' : `${typeof v} ${String(v)}`}: give [HOST:]PORT as a string or a port number, e.g. '5432' (an environment variable that is not set gives undefined)`,
+    `${what} is ${v === undefined ? 'missing' : `${typeof v} ${JSON.stringify(v) ?? typeof v}`}: give [HOST:]PORT as a string or a port number, e.g. '5432' (an environment variable that is not set gives undefined)`,
   );
 }
 

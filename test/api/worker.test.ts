@@ -105,9 +105,9 @@ t.test('start errors are the LooptapError the caller gets in-process', async (t)
     exit: 2,
     message: /^target is missing: give \[HOST:\]PORT/,
   });
-  t.match(await failure(() => startHttpProxy({ target: String(echo.port), maxRows: -1 })), {
+  t.match(await failure(() => startHttpProxy({ target: String(echo.port), maxValue: -1 })), {
     code: 'BAD_OPTION',
-    message: /^startHttpProxy: maxRows -1 is not a number of 0 or more/,
+    message: /^startHttpProxy: maxValue -1 is not a number of 0 or more/,
   });
   // a port number is a port
   const byNumber = await startRelay({ target: echo.port as unknown as string });
