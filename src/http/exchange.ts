@@ -23,6 +23,7 @@ import { redactUrl } from '../decoders/http/pair-scanner.js';
 import { REDACTED } from '../decoders/summary-text.js';
 import { cutMsg, exchangeEvent } from '../relay/exchange-event.js';
 import type { FrameDemand } from '../capture/hub.js';
+import { isStreamFrame } from '../decoders/key-frames.js';
 import { SilenceClock } from './silence-clock.js';
 import { now, round } from '../util/time.js';
 
@@ -233,6 +234,14 @@ export class Exchange {
     this.emitExchange(d, t);
   }
 
+  /** a WebSocket handshake answered 101: the handshake is the exchange (before, an upgrade had
+   * none, so the view, the UI and filters showed such a connection empty); the frames that
+   * follow are messages of their own */
+  upgraded(d: Decoded, t: number): void {
+    this.responseSent = true;
+    this.emitExchange(d, t);
+  }
+
   /** the client left before any answer: the exchange is recorded without one */
   abandon(): void {
     this.emitExchange(undefined, undefined);
@@ -279,8 +288,12 @@ export class Exchange {
   out(d: Decoded, time: number, extra: Record<string, unknown>): void {
     // the request and response stay decoded (the exchange is made of them); only the frame
     // event waits for someone who reads frames (docs/architecture.md, "Frames on demand")
+    // a stream's events and frames are built all the same: no exchange carries them, and the
+    // view shows them beside the exchanges (key-frames.ts)
     const frames = this.ctx.frames;
-    if (frames && !frames.wantsFrames('http')) return frames.framesSkipped('http', 1);
+    if (frames && !isStreamFrame(d.name) && !frames.wantsFrames('http')) {
+      return frames.framesSkipped('http', 1);
+    }
     const text = `${d.name} ${d.summary}`;
     this.ctx.emit({
       type: 'message',

@@ -32,6 +32,7 @@ export function watchWebSocket(ex: Exchange, proxyReq: ClientRequest, client: ne
       ex.opts,
     );
     ex.out(d, t, {});
+    ex.upgraded(d, t);
     // runs before http-proxy's own 'upgrade' listener, so both taps see every byte
     tap(ex, 'client', client);
     tap(ex, 'server', upstream);

@@ -22,7 +22,7 @@ import type { CaptureEvent, From, MessageEvent, ProtocolName } from '../events.j
 import type { Filter } from '../filter/index.js';
 import { escapeText, preview } from './preview.js';
 import { exchangeText, fmtMs, rowLines } from './exchange-line.js';
-import { isErrorFrame, isLoginFrame } from '../decoders/key-frames.js';
+import { isErrorFrame, isLoginFrame, isStreamFrame } from '../decoders/key-frames.js';
 
 export { fmtMs };
 
@@ -94,7 +94,8 @@ export class Formatter {
    * the decoder says which errors those are (`standalone`); read back from a capture, an error
    * before its connection's first exchange counts as one. */
   private hidesFrame(e: MessageEvent, key: string): boolean {
-    if (this.o.frames || !this.exchanging.has(e.protocol) || isLoginFrame(e.name)) return false;
+    if (this.o.frames || !this.exchanging.has(e.protocol)) return false;
+    if (isLoginFrame(e.name) || isStreamFrame(e.name)) return false;
     if (!isErrorFrame(e.level)) return true;
     return this.live ? e.standalone !== true : this.exchanged.has(key);
   }

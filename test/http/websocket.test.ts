@@ -43,6 +43,10 @@ t.test('echo through looptap: text, binary and close logged both ways', async (t
   const up = await waitMessage(mem, 'upgrade');
   t.equal(up.fields.status, 101);
   t.equal(up.fields.upgrade, 'websocket');
+  // the handshake is the connection's exchange (it had none: the view, the UI and filters
+  // showed the connection empty)
+  const xs = mem.events.filter((e) => e.type === 'exchange');
+  t.match(xs, [{ request: { method: 'GET', url: '/chat?room=1' }, response: { status: 101 } }]);
   const req = messages(mem, 'request')[0]!;
   t.equal(req.fields.url, '/chat?room=1');
   await mem.waitFor(

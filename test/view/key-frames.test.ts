@@ -79,3 +79,21 @@ t.test(
     t.equal(f.format(frame(2, 'AuthenticationOk', 'authenticated')), undefined);
   },
 );
+
+// an event stream's events and WebSocket frames come after their exchange, and no exchange
+// carries them: the live view showed `GET /chat -> 101` and then nothing until the close
+t.test('live: the frames of a stream show beside the exchanges', async (t) => {
+  const f = new Formatter(live);
+  const http = (name: string, summary: string, from: 'client' | 'server') =>
+    frame(1, name, summary, { protocol: 'http', from });
+  t.match(
+    f.format(http('websocket', 'text 5 B: hello', 'client')),
+    /#1 -> http websocket text 5 B: hello$/,
+  );
+  t.match(f.format(http('sse', 'tick: {"n":1}', 'server')), /#1 <- sse tick: \{"n":1\}$/);
+  t.equal(
+    f.format(http('response', '200 OK', 'server')),
+    undefined,
+    'other HTTP frames stay hidden',
+  );
+});
