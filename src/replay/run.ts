@@ -58,7 +58,7 @@ function admit(p: Plan, settings: ReplaySettings, out: Prepared): void {
   } else {
     out.skipped.push({
       conn: p.conn,
-      why: `${redacted.length} request${redacted.length === 1 ? '' : 's'} carry a redacted value (--skip-redacted)`,
+      why: `${redacted.length === 1 ? '1 request carries' : `${redacted.length} requests carry`} a redacted value (--skip-redacted)`,
     });
   }
 }

@@ -4,6 +4,7 @@ import type { CaptureEvent } from '../events.js';
 import type { Sink } from '../capture/hub.js';
 import type { Filter } from '../filter/index.js';
 import { Digest } from '../digest/index.js';
+import { plural } from '../util/plural.js';
 import { digestTable, findingLine } from '../view/digest-table.js';
 
 const TOP = 5;
@@ -81,17 +82,17 @@ export interface CaptureStats {
 
 export function summaryLine(t: Tally, capture?: CaptureStats): string {
   const parts = [
-    `${t.connections} connection${t.connections === 1 ? '' : 's'}`,
+    plural(t.connections, 'connection'),
     `client sent ${size(t.bytes.client)}, server sent ${size(t.bytes.server)}`,
   ];
   if (t.messages.size) {
-    parts.push([...t.messages].map(([p, n]) => `${n} ${p} messages`).join(', '));
+    parts.push([...t.messages].map(([p, n]) => plural(n, `${p} message`)).join(', '));
   }
-  if (t.errors) parts.push(`${t.errors} errors`);
+  if (t.errors) parts.push(plural(t.errors, 'error'));
   if (t.gaps) parts.push(`${size(t.gaps)} not captured (gaps)`);
   if (capture) {
     const extra = [
-      capture.rotations ? `${capture.rotations} rotations` : '',
+      capture.rotations ? plural(capture.rotations, 'rotation') : '',
       capture.truncated ? `${capture.truncated} payloads cut by --max-payload` : '',
       capture.dropped ? `${capture.dropped} events dropped` : '',
     ].filter(Boolean);
@@ -123,7 +124,7 @@ export function digestLines(t: Tally, width = 160): string[] {
   const d = t.digest;
   if (d.exchanges === 0) return [];
   const rows = d.rows('total');
-  const head = `${d.exchanges} exchange${d.exchanges === 1 ? '' : 's'}, ${d.errors} error${d.errors === 1 ? '' : 's'}, ${rows.length} fingerprint${rows.length === 1 ? '' : 's'}; top ${Math.min(TOP, rows.length)} by total time:`;
+  const head = `${plural(d.exchanges, 'exchange')}, ${plural(d.errors, 'error')}, ${plural(rows.length, 'fingerprint')}; top ${Math.min(TOP, rows.length)} by total time:`;
   const out = [head, ...digestTable(rows.slice(0, TOP), width - 2).map((l) => '  ' + l)];
   const findings = d.findings();
   for (const f of findings.slice(0, TOP)) out.push('  ' + findingLine(f, width - 2));

@@ -111,6 +111,6 @@ function refuse(refused: RedactedRequest[], json: boolean): never {
   const n = refused.length;
   throw usageError(
     'REDACTED_REQUEST',
-    `${n} request${n === 1 ? ' carries' : 's carry'} a value the capture redacted, and replay never sends a mask: supply ${n === 1 ? 'it' : 'each'} as listed (--secret NAME=VALUE; passwords also from REDISCLI_AUTH, PGPASSWORD, MYSQL_PWD) or leave ${n === 1 ? 'it' : 'them'} out with --skip-redacted; nothing was sent`,
+    `${n} request${n === 1 ? ' carries' : 's carry'} a value the capture redacted, and replay never sends a mask: supply ${n === 1 ? 'it' : 'each'} as its line above says or leave ${n === 1 ? 'it' : 'them'} out with --skip-redacted; nothing was sent`,
   );
 }
