@@ -131,15 +131,27 @@ function checkAttributes(type: string, raw: unknown, base?: Attributes): Attribu
   return out;
 }
 
+/** terms an exchange has only once its answer came: a fault decides before it, so they would be
+ * false there (and `not error` always true): a match that uses one is refused, not kept inert */
+const ANSWER_TERMS = new Set(['error', 'status', 'latency', 'rows', 'txn', 'incomplete']);
+
 function compile(source: string): Filter {
+  let f: Filter;
   try {
-    return parseFilter(source);
+    f = parseFilter(source);
   } catch (err) {
     if (err instanceof FilterError) {
       throw badRequest(`match "${source}": ${err.message}`);
     }
     throw err;
   }
+  const late = f.terms?.find((t) => ANSWER_TERMS.has(t.name));
+  if (late) {
+    throw badRequest(
+      `match "${source}": ${late.name} (column ${late.column}) is known only from the answer, and a fault decides before it: match on the request (sql~, cmd~, url~, method:, protocol:, conn:, route:, ~)`,
+    );
+  }
+  return f;
 }
 
 /** the JSON the API shows (no compiled filter) */

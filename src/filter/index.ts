@@ -25,15 +25,15 @@ export type Matchable = Pick<ExchangeEvent, 'conn' | 'protocol' | 'request'> &
 export interface Filter {
   readonly source: string;
   match(x: Matchable): boolean;
+  /** the terms it uses, with their columns (absent: none known) */
+  readonly terms?: ReadonlyArray<{ name: string; column: number }>;
 }
 
 /** Parses an expression; '' (or only spaces) matches everything. Throws FilterError. */
 export function parseFilter(source: string): Filter {
-  const test = new Parser(
-    source,
-    (column, reason) => new FilterError(source, column, reason),
-  ).run();
-  return { source, match: test };
+  const parser = new Parser(source, (column, reason) => new FilterError(source, column, reason));
+  const test = parser.run();
+  return { source, match: test, terms: parser.terms };
 }
 
 /** The filter that matches everything (what an absent --filter means). */

@@ -16,6 +16,8 @@ const WORD = /[A-Za-z_][A-Za-z0-9_-]*/y;
 
 export class Parser {
   private pos = 0;
+  /** every term of the expression, with its column (from 1): for callers that allow only some */
+  readonly terms: Array<{ name: string; column: number }> = [];
 
   constructor(
     private readonly src: string,
@@ -101,6 +103,7 @@ export class Parser {
   }
 
   private build(name: string, op: Op | undefined, at: number, v: Value | undefined): Test {
+    this.terms.push({ name, column: at });
     return term(name, op, at, v, this.fail);
   }
 

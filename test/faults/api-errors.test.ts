@@ -96,6 +96,18 @@ t.test('status codes and JSON errors', async (t) => {
       json: { error: /match "sql~\(": bad filter at column/ },
     },
   );
+  // a term of the answer would be false before it, and the toxic would never fire (it was
+  // accepted with a 200)
+  t.match(
+    await call(base, 'POST', toxics, {
+      type: 'drop_connection',
+      attributes: { match: 'sql~^select and error' },
+    }),
+    {
+      status: 400,
+      json: { error: /error \(column 17\) is known only from the answer.*match on the request/ },
+    },
+  );
   t.match(
     await call(base, 'POST', toxics, { type: 'reply_error', attributes: { sqlstate: '4x' } }),
     {

@@ -51,6 +51,7 @@ t.test('a bad --fault exits 2 with one line that names the fix', async (t) => {
     ['reply_error match="sql~(" ', /match "sql~\(": bad filter at column/],
     ['latency latency=5 stream=sideways', /stream was invalid/],
     ['reply_error match="oops', /a quote is not closed/],
+    ['delay_reply match="latency>5ms"', /latency \(column 1\) is known only from the answer/],
   ] as const) {
     const r = await runLooptap(['--target', '1', '--fault', fault]);
     t.equal(r.code, 2, `exit 2 for ${fault}`);
