@@ -29,9 +29,13 @@ export async function runStats(flags: StatsFlags): Promise<number> {
   await fingerprintReady();
   const digest = new Digest({ threshold: flags.threshold });
   let seen = 0;
+  // what the digest counts: executions, not the preparing of a statement (digest/index.ts), so
+  // that this count is the exit summary's
+  let executions = 0;
   for await (const e of readCapture(flags.file)) {
     if (e.type === 'exchange') {
       seen++;
+      if (e.request.kind !== 'prepare') executions++;
       if (filter.match(e)) digest.add(e);
     } else if (e.type === 'close') digest.close(e.conn, e.route);
   }
@@ -44,7 +48,7 @@ export async function runStats(flags: StatsFlags): Promise<number> {
   if (digest.exchanges === 0) {
     throw usageError(
       'NOTHING_SELECTED',
-      `--filter ${JSON.stringify(flags.filter)} selected none of the ${seen} exchanges in ${flags.file}: loosen it (docs/filter.md)`,
+      `--filter ${JSON.stringify(flags.filter)} selected none of the ${executions} exchanges in ${flags.file}: loosen it (docs/filter.md)`,
     );
   }
   const out: string[] = [];
