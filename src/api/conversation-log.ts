@@ -5,6 +5,7 @@
 
 import type { CaptureEvent, ExchangeEvent, ProtocolName } from '../events.js';
 import {
+  STATS_SORTS,
   Digest,
   type NPlusOneFinding,
   type NPlusOneOptions,
@@ -12,6 +13,7 @@ import {
   type StatsSort,
 } from '../digest/index.js';
 import { parseFilter, type Filter } from '../filter/index.js';
+import { oneOf, show, wholeNumber } from './arguments.js';
 
 export const DEFAULT_MAX_EXCHANGES = 100_000;
 
@@ -37,7 +39,11 @@ export type FilterInput = string | Filter | undefined;
 
 export function toFilter(f: FilterInput): Filter | undefined {
   if (f === undefined) return undefined;
-  return typeof f === 'string' ? (f.trim() === '' ? undefined : parseFilter(f)) : f;
+  if (typeof f === 'string') return f.trim() === '' ? undefined : parseFilter(f);
+  if (typeof f === 'object' && f !== null && typeof f.match === 'function') return f;
+  throw new TypeError(
+    `filter ${show(f)} is neither a string in the filter language (docs/filter.md) nor a Filter from parseFilter()`,
+  );
 }
 
 export class ConversationLog {
@@ -162,10 +168,14 @@ export class ConversationLog {
   }
 
   stats(filter?: FilterInput, sort: StatsSort = 'total'): StatsRow[] {
+    oneOf('stats', 'sort', sort, STATS_SORTS);
     return digestOf(this.exchanges(filter)).rows(sort);
   }
 
   nPlusOne(options?: NPlusOneOptions & { filter?: FilterInput }): NPlusOneFinding[] {
+    // a run of one is every query: the digest's own rule is at least 2
+    if (options?.threshold !== undefined)
+      wholeNumber('nPlusOne', 'threshold', options.threshold, 2);
     return digestOf(this.exchanges(options?.filter)).findings(options);
   }
 

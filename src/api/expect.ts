@@ -12,6 +12,7 @@ import type { ExchangeEvent } from '../events.js';
 import type { ConversationLog, FilterInput } from './conversation-log.js';
 import { digestOf, toFilter } from './conversation-log.js';
 import { cut } from '../decoders/summary-text.js';
+import { nonNegative, show, wholeNumber } from './arguments.js';
 
 export interface QueryBudget {
   /** at most this many exchanges */
@@ -60,6 +61,13 @@ export async function expectQueries<T>(
   fn: () => Promise<T> | T,
   budget: QueryBudget,
 ): Promise<T> {
+  if (typeof budget !== 'object' || budget === null || (budget.max ?? budget.min) === undefined) {
+    throw new TypeError(
+      `expectQueries: the budget ${show(budget)} sets neither max nor min: give e.g. { max: 3 }`,
+    );
+  }
+  if (budget.max !== undefined) wholeNumber('expectQueries', 'max', budget.max);
+  if (budget.min !== undefined) wholeNumber('expectQueries', 'min', budget.min);
   const { result, seen } = await during(log, fn, budget.filter);
   const n = seen.length;
   if (budget.max !== undefined && n > budget.max) {
@@ -92,6 +100,9 @@ export async function expectNoNPlusOne<T>(
   fn?: () => Promise<T> | T,
   options: NPlusOneExpectation = {},
 ): Promise<T | undefined> {
+  if (options.threshold !== undefined) {
+    wholeNumber('expectNoNPlusOne', 'threshold', options.threshold, 2);
+  }
   const { result, seen } = await during(log, fn, options.filter);
   const findings = digestOf(seen).findings(
     options.threshold !== undefined ? { threshold: options.threshold } : undefined,
@@ -136,6 +147,7 @@ export async function expectNoSlowerThan<T>(
   fn?: () => Promise<T> | T,
   options: { filter?: FilterInput } = {},
 ): Promise<T | undefined> {
+  nonNegative('expectNoSlowerThan', 'ms', ms);
   const { result, seen } = await during(log, fn, options.filter);
   const slow = seen.filter((x) => (x.latencyMs ?? 0) > ms);
   if (slow.length > 0) {
