@@ -152,6 +152,18 @@ t.test('psql and node-postgres sessions replay against PostgreSQL', async (t) =>
       .map((c: { same: boolean }) => c.same),
     [true, true, false],
   );
+  // the second by_price runs the prepared statement without a Parse: named by its SQL all the
+  // same (it was `Bind Describe Execute Sync`)
+  t.same(
+    doc.comparisons
+      .filter((c: { conn: number }) => c.conn === 3)
+      .map((c: { request: string }) => c.request),
+    [
+      'select name from item where price > $1 order by id',
+      'select name from item where price > $1 order by id',
+      'select count(*) from item',
+    ],
+  );
 });
 
 t.test('a statement whose password the capture masked is listed and never sent', async (t) => {
