@@ -111,3 +111,13 @@ t.test(
     }
   },
 );
+
+t.test('a mistyped command is named as neither a command nor a target', async (t) => {
+  const r = await runLooptap(['sttas', 'cap.jsonl']);
+  t.equal(r.code, 2);
+  t.match(
+    r.stderr,
+    /^looptap: "sttas" is neither a command nor a target: the commands are tcp, http/,
+  );
+  t.equal(r.stdout, '');
+});

@@ -75,6 +75,13 @@ export async function runTcpCommand(a: TcpArgs, top: boolean, ctx: CliContext): 
       'NO_TARGET',
       'no target: say where to forward, e.g. looptap --target 5432 (or --route 62893=5432)',
     );
+  // `looptap bogus-cmd` lands here as a target: say what it is not, not only that it has no port
+  if (!many && /^[a-z][\w-]*$/i.test(String(a.target)) && !/^localhost$/i.test(String(a.target))) {
+    throw usageError(
+      'UNKNOWN_COMMAND',
+      `"${String(a.target)}" is neither a command nor a target: the commands are tcp, http, export, view, demo, replay, stats, top, mcp, serve (looptap --help); a target is PORT or HOST:PORT, e.g. looptap 5432`,
+    );
+  }
   const routes = many
     ? collectRoutes(a.route?.map(String), a.config, decode)
     : [
