@@ -14,6 +14,7 @@ import {
 } from '../digest/index.js';
 import { parseFilter, type Filter } from '../filter/index.js';
 import { oneOf, show, wholeNumber } from './arguments.js';
+import { ByConnection } from './by-connection.js';
 
 export const DEFAULT_MAX_EXCHANGES = 100_000;
 
@@ -49,8 +50,7 @@ export function toFilter(f: FilterInput): Filter | undefined {
 export class ConversationLog {
   private list: ExchangeEvent[] = [];
   private byId = new Map<number, ExchangeEvent>();
-  /** by route and number: connection numbers repeat across routes (and relays on one hub) */
-  private conns = new Map<string, ConnectionSummary>();
+  private conns = new ByConnection<ConnectionSummary>();
   private droppedCount = 0;
   /** called before every read: a relay that defers observation emits what it holds */
   private settle: () => void = () => undefined;
@@ -122,16 +122,13 @@ export class ConversationLog {
   }
 
   private conn(id: number, route?: string): ConnectionSummary {
-    const key = route === undefined ? String(id) : `${route}\0${id}`;
-    let c = this.conns.get(key);
+    let c = this.conns.get(route, id);
     if (!c) {
       c = { conn: id, bytes: { client: 0, server: 0 }, exchanges: 0, errors: 0 };
       if (route !== undefined) c.route = route;
-      this.conns.set(key, c);
+      this.conns.set(route, id, c);
       // bounded like the exchanges: a long session forgets its oldest connections first
-      if (this.conns.size > this.maxExchanges) {
-        this.conns.delete(this.conns.keys().next().value!);
-      }
+      if (this.conns.size > this.maxExchanges) this.conns.deleteOldest();
     }
     return c;
   }
@@ -181,7 +178,7 @@ export class ConversationLog {
 
   connections(): ConnectionSummary[] {
     this.settle();
-    return [...this.conns.values()];
+    return this.conns.values();
   }
 
   reset(): void {

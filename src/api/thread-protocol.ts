@@ -5,6 +5,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { LEVEL, type CaptureEvent } from '../events.js';
 import { LooptapError } from '../util/errors.js';
+import { ByConnection } from './by-connection.js';
 
 /** Int32 slots of the shared buffer */
 export const SLOT_FLUSHED = 0; // the last flush sequence number the worker has answered
@@ -66,8 +67,8 @@ export function reviveError(s: SerializedError): Error {
  * The bytes an open connection has moved travel as counts: before each exchange, one slim data
  * event per direction with what passed since the last (the close event carries the totals). */
 export class LogFeed {
-  private named = new Set<string>();
-  private counted = new Map<string, { client: number; server: number }>();
+  private named = new ByConnection<true>();
+  private counted = new ByConnection<{ client: number; server: number }>();
 
   pick(e: CaptureEvent): CaptureEvent[] {
     switch (e.type) {
@@ -75,24 +76,21 @@ export class LogFeed {
         return [...this.counts(e.conn, e.route, e.time), e];
       case 'open':
         return [e];
-      case 'close': {
-        const key = keyOf(e.conn, e.route);
-        this.named.delete(key);
-        this.counted.delete(key);
+      case 'close':
+        this.named.delete(e.route, e.conn);
+        this.counted.delete(e.route, e.conn);
         return [e];
-      }
       case 'error':
         return e.conn !== undefined ? [e] : [];
       case 'data':
       case 'message': {
-        const key = keyOf(e.conn, e.route);
         if (e.type === 'data') {
-          let c = this.counted.get(key);
-          if (!c) this.counted.set(key, (c = { client: 0, server: 0 }));
+          let c = this.counted.get(e.route, e.conn);
+          if (!c) this.counted.set(e.route, e.conn, (c = { client: 0, server: 0 }));
           c[e.from] += e.len;
         }
-        if (!e.protocol || this.named.has(key)) return [];
-        this.named.add(key);
+        if (!e.protocol || this.named.get(e.route, e.conn)) return [];
+        this.named.set(e.route, e.conn, true);
         const slim: CaptureEvent = {
           type: 'message',
           time: e.time,
@@ -113,7 +111,7 @@ export class LogFeed {
   }
 
   private counts(conn: number, route: string | undefined, time: number): CaptureEvent[] {
-    const c = this.counted.get(keyOf(conn, route));
+    const c = this.counted.get(route, conn);
     if (!c) return [];
     const out: CaptureEvent[] = [];
     for (const from of ['client', 'server'] as const) {
@@ -139,5 +137,3 @@ export class LogFeed {
 }
 
 const EMPTY = Buffer.alloc(0);
-const keyOf = (conn: number, route: string | undefined): string =>
-  route === undefined ? String(conn) : `${route}\0${conn}`;

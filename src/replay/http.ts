@@ -64,6 +64,9 @@ const NOT_RESENT = [
   'trailer',
   'upgrade',
 ];
+/** an answer with its body whole, as sent or as the capture holds it */
+type Answer = { status: number; headers: Headers; body: Buffer };
+
 export function httpPlan(s: Session, file: string, settings: ReplaySettings): Plan | undefined {
   // a capture of `looptap http` has messages and no raw bytes
   const exchanges = s.chunks.length === 0 ? fromMessages(s, file) : fromChunks(s);
@@ -124,7 +127,7 @@ function send(
   settings: ReplaySettings,
   agent: http.Agent,
   first: boolean,
-): Promise<{ status: number; headers: Headers; body: Buffer } | { error: string }> {
+): Promise<Answer | { error: string }> {
   const headers: Headers = {};
   for (const [k, v] of Object.entries(e.headers)) if (!NOT_RESENT.includes(k)) headers[k] = v;
   // --header replaces a recorded header; requests that did not carry it stay without it
@@ -192,7 +195,7 @@ function json(b: Buffer): unknown {
   }
 }
 
-function shape(r: { status: number; headers: Headers; body: Buffer }, settings: ReplaySettings) {
+function shape(r: Answer, settings: ReplaySettings) {
   const j = json(r.body);
   return {
     status: r.status,
@@ -204,8 +207,6 @@ function shape(r: { status: number; headers: Headers; body: Buffer }, settings: 
 /** a header value the capture masked: what the target answers there cannot be compared */
 const maskedValue = (v: string | undefined): boolean =>
   v !== undefined && (v === REDACTED || /^\*+$/.test(v.trim()));
-
-type Answer = { status: number; headers: Headers; body: Buffer };
 
 /** an answer masked as a capture masks one (the default names: a capture does not record
  * --redact-field): secret header values become [redacted], secret body fields '*' runs */
@@ -228,11 +229,7 @@ function bodyNote(a: Recorded): string | undefined {
   return undefined;
 }
 
-function compare(
-  a: Recorded,
-  b: { status: number; headers: Headers; body: Buffer },
-  settings: ReplaySettings,
-): string[] {
+function compare(a: Recorded, b: Answer, settings: ReplaySettings): string[] {
   const out: string[] = [];
   if (a.status !== b.status) out.push(`status ${a.status} -> ${b.status}`);
   const ha = compared(a.headers, settings);

@@ -6,17 +6,16 @@
 // Real origin, real undici client, `looptap replay` run in-process.
 
 import t from 'tap';
-import http from 'node:http';
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
+import { startOrigin } from '../http/helpers.js';
+import type { Teardown } from '../helpers/net.js';
 import { Client } from 'undici';
 import { capture, httpCapture, jsonLines, looptap, tempDir } from './helpers.js';
 
 /** answers that carry secrets and a counter, a large body and an event stream */
-async function origin(t: { teardown(f: () => void): void }, state: { n: number; big: number }) {
-  const server = http.createServer((req, res) => {
+async function origin(t: Teardown, state: { n: number; big: number }) {
+  const o = await startOrigin(t, (req, res) => {
     req.resume();
     req.on('end', () => {
       const n = ++state.n;
@@ -36,13 +35,7 @@ async function origin(t: { teardown(f: () => void): void }, state: { n: number; 
       }
     });
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.teardown(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  return `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return `127.0.0.1:${o.port}`;
 }
 
 /** the three requests on one keep-alive connection */

@@ -4,21 +4,16 @@
 // nothing), a redacted header can be supplied with --header. Real origin, real undici client.
 
 import t from 'tap';
-import http from 'node:http';
-import { once } from 'node:events';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
+import { startOrigin } from '../http/helpers.js';
+import type { Teardown } from '../helpers/net.js';
 import { Client, request } from 'undici';
 import { httpCapture, jsonLines, looptap, tempDir } from './helpers.js';
 
 const TOKEN = 'Bearer CANARYreplayToken';
 
-async function origin(
-  t: { teardown(f: () => void): void },
-  counter: { n: number },
-  seen: string[],
-) {
-  const server = http.createServer((req, res) => {
+async function origin(t: Teardown, counter: { n: number }, seen: string[]) {
+  const o = await startOrigin(t, (req, res) => {
     const parts: Buffer[] = [];
     req.on('data', (c: Buffer) => parts.push(c));
     req.on('end', () => {
@@ -30,13 +25,7 @@ async function origin(
       else res.end(JSON.stringify({ ok: true, auth: req.headers.authorization === TOKEN }));
     });
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.teardown(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  return `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return `127.0.0.1:${o.port}`;
 }
 
 t.test('an HTTP-mode capture replays: same answers exit 0, a difference exits 1', async (t) => {
