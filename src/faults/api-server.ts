@@ -37,7 +37,7 @@ export async function startApiServer(
   const serialize = oneAtATime();
   const server = http.createServer((req, res) => handleRequest(routes, serialize, req, res));
   server.keepAliveTimeout = 5000;
-  await listenOn(server, at.host, at.port);
+  await listenOn(server, at.host, at.port, '--api');
   const addr = server.address() as net.AddressInfo;
   const url = `http://${formatHostPort({ host: addr.address, port: addr.port })}`;
   return {

@@ -64,6 +64,7 @@ export class Proxy {
     try {
       this.relay = await startRelay({
         listen: this.listen,
+        listenFlag: 'listen',
         target: this.upstream,
         decode: this.o.decode,
         redact: this.o.redact,

@@ -22,6 +22,8 @@ import { ErrorThrottle } from './error-throttle.js';
 export interface RelayOptions {
   /** [HOST:]PORT; default 127.0.0.1:0 (the OS picks a port) */
   listen?: string;
+  /** what the listen address was set with, named when it is in use (default `--listen`) */
+  listenFlag?: string;
   /** [HOST:]PORT; a bare port means 127.0.0.1 */
   target: string;
   decode?: DecodeSetting;
@@ -107,7 +109,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   });
 
   try {
-    await listenOn(server, listen.host, listen.port);
+    await listenOn(server, listen.host, listen.port, options.listenFlag);
   } catch (err) {
     offPause();
     throw err;

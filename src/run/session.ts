@@ -81,6 +81,19 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     await ui?.close();
     await hub.close();
   };
+  // the UI binds before any route announces itself, so a busy --ui port fails the run before a
+  // `listening on` line says it started; its own line follows the routes' lines
+  try {
+    ui = await maybeStartUi(
+      { ui: o.ui, allowRemote: o.settings.allowRemote },
+      hub,
+      { targets: o.routes.map((r) => r.target), capture: o.capture?.path },
+      () => undefined,
+    );
+  } catch (err) {
+    await closeAll(0);
+    throw err;
+  }
   for (const r of o.routes) {
     try {
       routes.push(await startRoute(r, o.settings, hub, o.multi));
@@ -99,17 +112,7 @@ export async function openSession(o: SessionOptions): Promise<Session> {
       `no route could start (${o.routes.length} tried); fix the lines above and run again`,
     );
   }
-  try {
-    ui = await maybeStartUi(
-      { ui: o.ui, allowRemote: o.settings.allowRemote },
-      hub,
-      { targets: o.routes.map((r) => r.target), capture: o.capture?.path },
-      (url) => o.log.info(`ui: ${url}`, { ui: url }, { bare: true }),
-    );
-  } catch (err) {
-    await closeAll(0);
-    throw err;
-  }
+  if (ui) o.log.info(`ui: ${ui.url}`, { ui: ui.url }, { bare: true });
   return {
     hub,
     tally,

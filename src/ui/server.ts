@@ -69,7 +69,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
   };
   const sockets = new Set<net.Socket>();
   const server = createUiServer(served, sockets);
-  await listenOn(server, where.host, where.port);
+  await listenOn(server, where.host, where.port, '--ui');
   const port = (server.address() as net.AddressInfo).port;
   guard.setPort(port);
   refuseIfTarget(server, options.targets ?? [], where.host, port);

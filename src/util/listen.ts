@@ -6,7 +6,14 @@ import { once } from 'node:events';
 import { formatHostPort } from './address.js';
 import { LooptapError } from './errors.js';
 
-export async function listenOn(server: net.Server, host: string, port: number): Promise<void> {
+/** `flag`: what the user set the address with, named in the fix (`--ui`, `--api`, a proxy's
+ * `listen` field) */
+export async function listenOn(
+  server: net.Server,
+  host: string,
+  port: number,
+  flag = '--listen',
+): Promise<void> {
   const failed = once(server, 'error');
   server.listen({ host, port, backlog: 511, exclusive: true });
   try {
@@ -18,7 +25,7 @@ export async function listenOn(server: net.Server, host: string, port: number): 
     const e = err as NodeJS.ErrnoException;
     const where = formatHostPort({ host, port });
     const fix: Record<string, string> = {
-      EADDRINUSE: `listen address ${where} is already in use: pick another --listen port, or leave --listen out and the OS picks a free one`,
+      EADDRINUSE: `listen address ${where} is already in use: pick another ${flag} port, or ${flag.startsWith('--') ? `leave ${flag} out` : 'use port 0'} and the OS picks a free one`,
       EACCES: `not allowed to listen on ${where} (EACCES): ports below 1024 need privileges; use a higher port`,
       EADDRNOTAVAIL: `cannot listen on ${where} (EADDRNOTAVAIL): that address is not on this machine; use 127.0.0.1`,
     };

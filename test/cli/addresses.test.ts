@@ -90,6 +90,15 @@ t.test('busy listen port: exit 1, one line naming the address and the fix', asyn
   oneLine(t, r.stderr, new RegExp(`${echo.address} is already in use.*--listen`));
 });
 
+// the UI used to bind after the relay had printed `listening on`, and its error named --listen
+t.test('busy --ui port: exit 1 before any listening line, naming --ui', async (t) => {
+  const echo = await startEcho(t);
+  const r = await runLooptap(['--target', echo.address, '--ui', echo.address]);
+  t.equal(r.code, 1);
+  oneLine(t, r.stderr, new RegExp(`${echo.address} is already in use: pick another --ui port`));
+  t.notMatch(r.stdout + r.stderr, /listening on/);
+});
+
 // yargs gives NaN for `--max-value abc` and lets `-5` through; a NaN --max-value made the
 // PostgreSQL decoder lose track of a login and show its SCRAM messages raw
 t.test(

@@ -63,7 +63,7 @@ t.test('status codes and JSON errors', async (t) => {
   const busy = a.listen;
   t.match(await call(base, 'POST', '/proxies', { name: 'clash', listen: busy, upstream }), {
     status: 500,
-    json: { error: /already in use/, status: 500 },
+    json: { error: /already in use: pick another listen port, or use port 0/, status: 500 },
   });
   t.match(await call(base, 'GET', '/proxies/clash'), { status: 404 }, 'nothing half-created');
   t.match(await call(base, 'POST', '/proxies', { name: 'far', listen: '10.1.2.3:0', upstream }), {
