@@ -39,6 +39,9 @@ export interface HeaderEvent extends Base {
   format: typeof CAPTURE_FORMAT;
   version: number;
   looptap: string;
+  /** the protocols whose decoders write exchange events (absent in a v0.1 capture): a reader
+   * can hide their frames from the first one instead of from their first exchange */
+  exchanges?: ProtocolName[];
 }
 
 export interface ListeningEvent extends Base {

@@ -13,6 +13,7 @@
 import fs from 'node:fs';
 import { constants } from 'node:fs';
 import { CAPTURE_FORMAT, LEVEL } from '../events.js';
+import { PROTOCOLS } from '../decoders/registry.js';
 import { describe } from './hub.js';
 import { CaptureFile } from './capture-file.js';
 import { payloadPath } from './payload-file.js';
@@ -74,6 +75,7 @@ export async function openCaptureFile(path: string, o: OpenOptions = {}): Promis
     format: CAPTURE_FORMAT,
     version: format,
     looptap: VERSION,
+    exchanges: [...PROTOCOLS],
   });
   return file;
 }

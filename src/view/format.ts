@@ -113,6 +113,9 @@ export class Formatter {
     const id = (conn: number): string => paint(C.bold, `#${conn}`);
     switch (e.type) {
       case 'header':
+        // a capture of this version says which protocols build exchanges: their frames are
+        // hidden from the first one, as live (a v0.1 capture has none: frames until one comes)
+        for (const p of e.exchanges ?? []) this.exchanging.add(p);
         return undefined;
       case 'listening':
         // the announcement is the first line and tools read it, so it carries no time prefix
