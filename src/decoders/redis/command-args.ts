@@ -2,7 +2,7 @@
 // display text capped by the message budget, secrets replaced, and the first words in lower
 // case for the session's bookkeeping (HELLO 3, CLIENT REPLY OFF, SUBSCRIBE a b).
 
-import { showBytes } from './format.js';
+import { isPlainText, showBytes } from './format.js';
 import { REDACTED } from '../summary-text.js';
 import { SECRET_COMMANDS, type SecretKind, SecretTracker, wordOf } from './secrets.js';
 
@@ -12,6 +12,8 @@ const MAX_ARGS = 1024;
 export interface ParsedCommand {
   /** display form of each argument (capped, binary escaped, secrets "[redacted]") */
   args: string[];
+  /** which of `args` are binary, shown as \xHH escapes: quoting must not escape them again */
+  binary?: Set<number>;
   /** the real argument count */
   argc: number;
   /** the first three arguments in lower case ('' when long) */
@@ -25,6 +27,7 @@ export interface ParsedCommand {
 
 export class CommandBuilder {
   private args: string[] = [];
+  private binary: Set<number> | undefined;
   private lower: string[] = [];
   private argc = 0;
   private truncated = false;
@@ -75,7 +78,9 @@ export class CommandBuilder {
     }
     if (secret) this.args.push(REDACTED);
     else {
-      this.args.push(showBytes(kept, size));
+      const plain = isPlainText(kept);
+      if (!plain) (this.binary ??= new Set()).add(i);
+      this.args.push(showBytes(kept, size, plain));
       if (kept.length < size) this.truncated = true;
     }
   }
@@ -88,6 +93,7 @@ export class CommandBuilder {
       truncated: this.truncated,
       time: this.time,
     };
+    if (this.binary) cmd.binary = this.binary;
     if (this.raw) cmd.raw = this.raw;
     return cmd;
   }

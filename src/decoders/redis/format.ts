@@ -1,8 +1,13 @@
 // Turning RESP bytes and values into text people read: arguments as redis-cli would quote them,
 // binary as \xHH escapes, replies as a compact summary (`OK`, `(integer) 3`, `array(10)`) and a
 // capped JSON form. Nothing here sees more than the bytes a reader decided to keep.
+//
+// A shown string is either plain text or showBytes' escape form, and the two cannot be told apart
+// from the string (`\xff` may be four typed characters). So whoever calls showBytes keeps the
+// `binary` mark beside the text, and quoting escapes plain text but not binary a second time.
 
 import { isUtf8 } from 'node:buffer';
+import type { ParsedCommand } from './command-args.js';
 import type { RespNode } from './resp-node.js';
 import { REDACTED, oneLine } from '../summary-text.js';
 
@@ -11,15 +16,16 @@ const SUMMARY_ARG = 64;
 
 /** kept bytes as a JSON-safe string: UTF-8 text as is, otherwise \xHH escapes; `size` is the
  * full length on the wire (more than kept when the value was cut) */
-export function showBytes(b: Buffer, size = b.length): string {
+export function showBytes(b: Buffer, size = b.length, plain = isPlainText(b)): string {
   let text: string;
-  if (isPlainText(b)) text = b.toString('utf8');
+  if (plain) text = b.toString('utf8');
   else text = escapeBytes(b);
   if (size > b.length) text += `…(${size} bytes)`;
   return text;
 }
 
-function isPlainText(b: Buffer): boolean {
+/** printable UTF-8, which showBytes shows as it is (else it is binary, shown escaped) */
+export function isPlainText(b: Buffer): boolean {
   let high = false;
   for (let i = 0; i < b.length; i++) {
     const c = b[i]!;
@@ -43,31 +49,47 @@ function escapeBytes(b: Buffer): string {
   return s;
 }
 
-/** one argument for a summary line: bare when simple, else "quoted" with escapes (redis-cli) */
-export function quoteArg(s: string): string {
+/** one argument for a summary line: bare when simple, else "quoted" with escapes (redis-cli);
+ * `binary`: `s` is showBytes' escape form */
+export function quoteArg(s: string, binary = false): string {
   if (s === REDACTED) return s;
-  const [body, size] = cut(s);
-  const bare = s !== '' && /^[!#-&(-[\]-~\u0080-\uffff]+$/.test(body);
-  return (bare ? body : quote(body)) + size;
+  const [body, size] = cut(s, binary);
+  // binary is never bare: it was escaped because it holds a byte a bare word cannot
+  const bare = !binary && s !== '' && /^[!#-&(-[\]-~\u0080-\uffff]+$/.test(body);
+  return (bare ? body : quote(body, binary)) + size;
 }
 
 /** always "quoted", as redis-cli shows a bulk string reply */
-export function quoted(s: string): string {
-  const [body, size] = cut(s);
-  if (!size) return quote(body);
-  return quote(body + '…') + (size.length > 1 ? ' ' + size.slice(1) : '');
+export function quoted(s: string, binary = false): string {
+  const [body, size] = cut(s, binary);
+  if (!size) return quote(body, binary);
+  return quote(body + '…', binary) + (size.length > 1 ? ' ' + size.slice(1) : '');
 }
 
-function quote(s: string): string {
-  return '"' + s.replace(/["\\\n\r\t]/g, (c) => ESC[c] ?? c) + '"';
+/** `"s"` with redis-cli's escapes (sdscatrepr), each applied once: showBytes already wrote
+ * binary's `\\`, `\n`, `\r`, `\t` and `\xHH`, and left only its `"` as it was */
+export function quote(s: string, binary: boolean): string {
+  return '"' + s.replace(binary ? /"/g : /["\\\n\r\t]/g, (c) => ESC[c] ?? c) + '"';
 }
 
 /** the first SUMMARY_ARG characters and, when cut, `…` plus the size showBytes noted */
-function cut(s: string): [string, string] {
+function cut(s: string, binary: boolean): [string, string] {
   const m = /…\((\d+) bytes\)$/.exec(s);
   const body = m ? s.slice(0, m.index) : s;
   if (body.length <= SUMMARY_ARG && !m) return [body, ''];
-  return [body.slice(0, SUMMARY_ARG), '…' + (m ? `(${m[1]} bytes)` : '')];
+  const end = binary ? escapeBoundary(body, SUMMARY_ARG) : SUMMARY_ARG;
+  return [body.slice(0, end), '…' + (m ? `(${m[1]} bytes)` : '')];
+}
+
+/** at most `max` characters of escaped text, without splitting a `\xHH` or `\\` in two */
+function escapeBoundary(s: string, max: number): number {
+  let i = 0;
+  while (i < s.length) {
+    const step = s[i] !== '\\' ? 1 : s[i + 1] === 'x' ? 4 : 2;
+    if (i + step > max) break;
+    i += step;
+  }
+  return i;
 }
 const ESC: Record<string, string> = {
   '"': '\\"',
@@ -81,12 +103,13 @@ const ESC: Record<string, string> = {
 const CONTAINERS = new Set(['acl', 'client', 'cluster', 'command', 'config', 'function']);
 const CONTAINERS2 = new Set(['latency', 'memory', 'module', 'object', 'script', 'xinfo', 'xgroup']);
 
-export function commandSummary(args: string[], argc: number): string {
+export function commandSummary(cmd: ParsedCommand): string {
+  const { args, argc, binary } = cmd;
   const parts = args.map((a, i) => {
     if (i === 0) return a.toUpperCase();
     const first = args[0]!.toLowerCase();
     if (i === 1 && (CONTAINERS.has(first) || CONTAINERS2.has(first))) return a.toUpperCase();
-    return quoteArg(a);
+    return quoteArg(a, binary?.has(i));
   });
   if (argc > args.length) parts.push(`…(${argc - args.length} more)`);
   return oneLine(parts.join(' '));
@@ -124,7 +147,7 @@ export function replySummary(n: RespNode): string {
     case '$':
     case '=':
       if (n.secret) return REDACTED;
-      return oneLine(quoted(n.text ?? ''));
+      return oneLine(quoted(n.text ?? '', n.binary));
     default:
       return `${AGG_NAME[n.k] ?? n.k}(${n.len ?? 0})`;
   }
@@ -135,7 +158,7 @@ export function pushSummary(n: RespNode): string {
   const items = n.items ?? [];
   if (items.every((i) => !i.items)) {
     const parts = items.map((i, idx) =>
-      idx === 0 ? (i.text ?? '') : i.k === '_' ? 'nil' : quoteArg(i.text ?? ''),
+      idx === 0 ? (i.text ?? '') : i.k === '_' ? 'nil' : quoteArg(i.text ?? '', i.binary),
     );
     if ((n.len ?? 0) > items.length) parts.push('…');
     return oneLine(parts.join(' '));

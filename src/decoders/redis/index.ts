@@ -111,7 +111,7 @@ class RedisDecoder implements Decoder {
     const fields: Record<string, unknown> = { command: cmd.args };
     if (cmd.argc > cmd.args.length) fields.argc = cmd.argc;
     if (cmd.truncated) fields.truncated = true;
-    const summary = commandSummary(cmd.args, cmd.argc);
+    const summary = commandSummary(cmd);
     this.messages.push({ from: 'client', name: 'command', summary, fields });
     const pending = this.session.command(cmd);
     if (pending) this.exchanges.attach(pending, cmd, summary);

@@ -9,7 +9,7 @@
 // Bounded: at most MAX_LINES lines (then `…(N more)`), from the capped RespNode the reader kept.
 
 import type { RespNode } from './resp-node.js';
-import { typedScalar } from './format.js';
+import { quote, typedScalar } from './format.js';
 import { REDACTED } from '../summary-text.js';
 
 const MAX_LINES = 100;
@@ -22,23 +22,12 @@ const EMPTY: Record<string, string> = {
   '|': '(empty hash)',
 };
 
-/** `"..."` as redis-cli quotes a bulk string (sdscatrepr): the decoder's text already shows
- * binary and control bytes as \xHH (showBytes), so only quotes, CR, LF and tabs of plain text
- * are escaped here */
-function repr(text: string): string {
-  if (!SPECIAL.test(text)) return '"' + text + '"';
+/** `"..."` as redis-cli quotes a bulk string (sdscatrepr), the size of a cut one after it */
+function repr(text: string, binary = false): string {
   const m = /…\((\d+) bytes\)$/.exec(text);
-  const body = m ? text.slice(0, m.index) : text;
-  const quoted = '"' + body.replace(/["\n\r\t]/g, (c) => REPR[c] ?? c) + '"';
-  return m ? `${quoted}…(${m[1]} bytes)` : quoted;
+  if (!m) return quote(text, binary);
+  return `${quote(text.slice(0, m.index), binary)}…(${m[1]} bytes)`;
 }
-const SPECIAL = /["\n\r\t…]/;
-const REPR: Record<string, string> = {
-  '"': '\\"',
-  '\n': '\\n',
-  '\r': '\\r',
-  '\t': '\\t',
-};
 
 export function renderReply(n: RespNode): string {
   if (!n.items) return scalar(n); // most replies: no lines to build
@@ -63,7 +52,7 @@ function scalar(n: RespNode): string {
     case '_':
       return '(nil)';
     default:
-      return n.secret ? REDACTED : repr(n.text ?? '');
+      return n.secret ? REDACTED : repr(n.text ?? '', n.binary);
   }
 }
 

@@ -3,7 +3,7 @@
 // arrives, so a 512 MB bulk is never buffered.
 
 import type { ByteQueue } from '../byte-queue.js';
-import { showBytes } from './format.js';
+import { isPlainText, showBytes } from './format.js';
 import type { RespNode } from './resp-node.js';
 
 const CR = 0x0d;
@@ -53,6 +53,8 @@ export function showBulk(node: RespNode, kept: Buffer): void {
     bytes = bytes.subarray(4); // `txt:` / `mkd:` format prefix
     size -= 4;
   }
-  node.text = showBytes(bytes, size);
+  const plain = isPlainText(bytes);
+  if (!plain) node.binary = true;
+  node.text = showBytes(bytes, size, plain);
   if (kept.length < (node.size ?? 0)) node.truncated = true;
 }

@@ -6,6 +6,8 @@ export interface RespNode {
   k: string;
   /** scalars: the text (bulks: shown with showBytes, capped) */
   text?: string;
+  /** bulks: not printable UTF-8, so `text` is showBytes' \xHH escape form */
+  binary?: boolean;
   /** bulks: bytes on the wire */
   size?: number;
   /** aggregates: announced count (pairs for maps) */

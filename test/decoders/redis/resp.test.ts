@@ -38,7 +38,7 @@ t.test('RESP3 scalar types and nulls', (t) => {
     [':92233720368547758070\r\n', '(integer) 92233720368547758070', '92233720368547758070'],
     ['=15\r\ntxt:Some string\r\n', '"Some string"', 'Some string'],
     ['$0\r\n\r\n', '""', ''],
-    ['$4\r\n\x00\x01ab\r\n', '"\\\\x00\\\\x01ab"', '\\x00\\x01ab'],
+    ['$4\r\n\x00\x01ab\r\n', '"\\x00\\x01ab"', '\\x00\\x01ab'],
     ['*0\r\n', 'array(0)', []],
     ['~2\r\n+a\r\n:1\r\n', 'set(2)', ['a', 1]],
   ];
