@@ -106,7 +106,15 @@ t.test('filters on a real two-route capture', async (t) => {
   t.notMatch(JSON.stringify(hits), /other-key/, 'other requests stay out');
   const human = await runLooptap(['view', capture, '--grep', 'needle-key']);
   t.match(human.stdout, /\[cache\] .*needle-key/, 'the human view shows the route');
-  t.match(human.stdout, /needle-key.*\n.*\[cache\] #\d+ <- reply/, 'and the answer under it');
+  // frames are hidden beside exchanges (the capture's header says Redis makes them): the
+  // answer is on the request's exchange line; --frames puts it under the request again
+  t.match(human.stdout, /\[cache\] #\d+ redis SET needle-key x -> OK/, 'and its answer with it');
+  const frames = await runLooptap(['view', capture, '--frames', '--grep', 'needle-key']);
+  t.match(
+    frames.stdout,
+    /needle-key.*\n.*\[cache\] #\d+ <- reply/,
+    '--frames: the answer under it',
+  );
   t.notMatch(human.stdout, /other-key/);
   const none = await runLooptap(['view', capture, '--json', '--grep', 'no-such-text-anywhere']);
   t.same(

@@ -33,12 +33,12 @@ t.test('view: no hex line before a decoded connection first frame', async (t) =>
 
   const view = await runLooptap(['view', file]);
   t.equal(view.code, 0, view.stderr);
-  t.match(view.stdout, /#1 -> redis command PING/);
+  t.match(view.stdout, /#1 redis PING -> /);
   t.notMatch(view.stdout, /#1 (->|<-) \d+ B /, 'no chunk line for the decoded connection');
   t.match(view.stdout, /#2 -> 6 B 00 01 02 03 fe ff/, 'the raw connection keeps its chunks');
   t.match(view.stdout, /#2 <- 6 B 00 01 02 03 fe ff[^\n]*\n[^\n]*#2 -> FIN/, 'in order');
 
-  const all = await runLooptap(['view', file, '--show-data']);
+  const all = await runLooptap(['view', file, '--show-data', '--frames']);
   t.match(
     all.stdout,
     /#1 -> 14 B [^\n]*\n[^\n]*#1 -> redis command PING/,
