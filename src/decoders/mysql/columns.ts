@@ -4,6 +4,7 @@
 // shifts every type byte, which is how a binary row once came out as ["\u0000\u0000","","cup"].
 
 import { Reader } from './reader.js';
+import { redactSql, secretRanges } from './sql-secrets.js';
 
 /** MariaDB extended capability: column definitions carry extended type info */
 export const MARIADB_EXTENDED_METADATA = 0x8;
@@ -27,10 +28,11 @@ const MAX_NAME = 256;
 
 /** one column definition packet; `extended` when MARIADB_EXTENDED_METADATA was negotiated.
  * A definition too short for its fields leaves `r.bad`. */
-function readColumn(r: Reader, extended: boolean): Column {
+function readColumn(r: Reader, extended: boolean, redact: boolean): Column {
   for (let i = 0; i < 4; i++) r.lenencBytes(); // catalog, schema, table, org_table
-  const nameBytes = r.lenencBytes();
-  const name = nameBytes.subarray(0, MAX_NAME).toString('utf8');
+  const nameBytes = r.lenencBytes().subarray(0, MAX_NAME);
+  // an expression's column is named by its text: `select password('pw')` names one password('pw')
+  const name = redact ? redactSql(nameBytes, secretRanges(nameBytes)) : nameBytes.toString('utf8');
   r.lenencBytes(); // org_name
   if (extended) r.lenencBytes();
   r.lenenc(); // length of the fixed fields (0x0c)
@@ -51,9 +53,10 @@ export const UNKNOWN_COLUMN: Column = {
   decimals: 0x1f,
 };
 
-/** a definition that cannot be read costs its column's types, not the result set */
-export function columnOrUnknown(data: Buffer, extended: boolean): Column {
+/** a definition that cannot be read costs its column's types, not the result set; `redact`
+ * hides a password literal in the column's name */
+export function columnOrUnknown(data: Buffer, extended: boolean, redact = false): Column {
   const r = new Reader(data);
-  const col = readColumn(r, extended);
+  const col = readColumn(r, extended, redact);
   return r.bad ? UNKNOWN_COLUMN : col;
 }

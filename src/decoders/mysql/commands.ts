@@ -122,6 +122,8 @@ export interface Command {
   answer: Answer;
   /** [start, end) payload ranges holding secrets (end may be past the kept data) */
   secrets: [number, number][];
+  /** the secret values themselves, which an ERR answering the command may quote */
+  echoes?: string[];
   sql?: string;
 }
 
@@ -266,10 +268,12 @@ function sqlCommand(
     at + a,
     b === body.length && cut ? Infinity : at + b,
   ]);
+  const echoes = ranges.map(([a, b]) => body.toString('utf8', a, b)).filter((v) => v !== '');
   return {
     msg: { from: 'client', name, summary: oneLine(sql), fields },
     answer,
     secrets,
+    ...(echoes.length ? { echoes } : {}),
     sql,
   };
 }

@@ -46,6 +46,8 @@ import { closeOpen, newDir, openSecret, resetDir, scanPartial, secretRange } fro
 type Phase = 'greeting' | 'login' | 'auth' | 'command';
 
 const MAX_PENDING = 10000;
+/** ff, code (2), '#', SQLSTATE (5) */
+const ERR_MESSAGE_AT = 9;
 
 export class MysqlDecoder implements Decoder {
   readonly protocol = 'mysql' as const;
@@ -185,7 +187,15 @@ export class MysqlDecoder implements Decoder {
         else if (first === COM.CHANGE_USER) maskFrom = 1;
       }
     } else if (this.phase === 'auth' && (first === 0xfe || first === 0x01)) maskFrom = 1;
-    else if (this.phase === 'command') keep = this.responses.keep(first);
+    else if (this.phase === 'command') {
+      keep = this.responses.keep(first);
+      // an ERR answering a statement that held a password may quote it without the words
+      // before it (`near ''pw''`), which the scanner would not know: its message is masked
+      // (after code and SQLSTATE), and the decoded one has the echoes replaced
+      if (first === 0xff && this.responses.fifo[0]?.echoes) {
+        maskFrom = this.ctx.caps & CAP.PROTOCOL_41 ? ERR_MESSAGE_AT : 3;
+      }
+    }
     resetDir(
       d,
       start,

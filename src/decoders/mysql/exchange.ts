@@ -31,6 +31,9 @@ export interface Pending {
   sql?: string;
   /** the statement id an EXECUTE runs (its columns may be left out of the answer) */
   stmt?: number;
+  /** the command held a secret: an ERR answering it is masked, and these values (the secrets)
+   * are hidden where its message quotes them */
+  echoes?: string[];
   /** absent for the login and COM_CHANGE_USER: no exchange is made for them */
   request?: ExchangeRequest;
   results: Result[];
@@ -54,6 +57,7 @@ export function pendingOf(cmd: number, c: Command, time: number): Pending {
     pending.request = requestOf(cmd, c.msg);
   }
   if (typeof c.msg.fields.statementId === 'number') pending.stmt = c.msg.fields.statementId;
+  if (c.secrets.length) pending.echoes = c.echoes ?? [];
   return pending;
 }
 

@@ -49,10 +49,11 @@ export function execute(
   const stmt = statementOf(id, ctx, fields);
   let count = stmt?.params;
   const secrets: [number, number][] = [];
+  const echoes: string[] = [];
   const attrsOn = (ctx.caps & CAP.QUERY_ATTRIBUTES) !== 0;
   if (attrsOn && ((count ?? 0) > 0 || flags & 0x08)) count = r.lenenc();
   if (count !== undefined && count > 0) {
-    const { values } = readParams(r, count, attrsOn, stmt, ctx, fields, secrets);
+    const { values } = readParams(r, count, attrsOn, stmt, ctx, fields, secrets, echoes);
     if (!r.bad) fields.params = values;
   }
   if (r.bad) {
@@ -65,6 +66,7 @@ export function execute(
     msg: { from: 'client', name, summary, fields },
     answer: 'generic',
     secrets,
+    ...(echoes.length ? { echoes } : {}),
     ...(stmt ? { sql: stmt.sql } : {}),
   };
 }
@@ -79,6 +81,7 @@ function readParams(
   ctx: Ctx,
   fields: Record<string, unknown>,
   secrets?: [number, number][],
+  echoes?: string[],
 ): { values: unknown[]; names: string[] } {
   const bitmap = r.bytes(Math.floor((count + 7) / 8));
   const bound = r.u8();
@@ -108,6 +111,7 @@ function readParams(
       // a placeholder where SQL would hold a password (`IDENTIFIED BY ?`, `PASSWORD(?)`)
       if (ctx.redact && stmt?.secretParams?.includes(i)) {
         secrets?.push([at, r.pos]);
+        if (typeof v === 'string' && v !== '') echoes?.push(v);
         values.push(REDACTED);
       } else values.push(v);
     }

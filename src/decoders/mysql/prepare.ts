@@ -24,12 +24,13 @@ export class PrepareDefs {
     private readonly colStart: number,
     private readonly result: Result,
     private readonly extended: boolean,
+    private readonly redact: boolean,
   ) {}
 
   def(p: Packet): void {
     const i = this.at++;
     if (i < this.colStart || i >= this.colStart + this.stmt.columns) return;
-    const col = columnOrUnknown(p.data, this.extended);
+    const col = columnOrUnknown(p.data, this.extended, this.redact);
     (this.stmt.cols ??= []).push(col);
     (this.result.columns ??= []).push(col.name);
   }
@@ -75,7 +76,7 @@ export function prepareOk(
   const extended = (ctx.extCaps & MARIADB_EXTENDED_METADATA) !== 0;
   return {
     defs,
-    ...(defs > 0 ? { prep: new PrepareDefs(stmt, paramDefs, result, extended) } : {}),
+    ...(defs > 0 ? { prep: new PrepareDefs(stmt, paramDefs, result, extended, ctx.redact) } : {}),
     msg: {
       from: 'server',
       name: 'COM_STMT_PREPARE_OK',

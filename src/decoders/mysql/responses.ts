@@ -27,6 +27,7 @@ import { MAX_FRAME } from './packets.js';
 import type { Unread } from './reader.js';
 import { text } from './reader.js';
 import { ResultSet, resultSetHead } from './result-set.js';
+import { redactEchoes } from './sql-secrets.js';
 
 type State = 'first' | 'cols' | 'colsEof' | 'rows' | 'prepDefs' | 'fieldList' | 'infile';
 
@@ -271,6 +272,7 @@ export class Responses {
     const m = errMessage(p, this.ctx, head.time);
     if ('why' in m) return m;
     if (m.name !== 'ERR') return [m];
+    if (head.echoes && this.ctx.redact) hideEchoes(m, head.echoes);
     if (this.st === 'rows') head.results.push(this.rs.result());
     const error = exchangeError(m);
     const state = error.sqlState ? ` (${error.sqlState})` : '';
@@ -291,6 +293,15 @@ export class Responses {
     else this.done(now);
     return msg;
   }
+}
+
+/** an ERR answering a command that held a secret: the message without its echoes */
+function hideEchoes(m: Decoded, echoes: string[]): void {
+  const e = m.fields.error as { code: number; sqlState?: string; message: string };
+  const message = redactEchoes(e.message, echoes);
+  if (message === e.message) return;
+  m.fields.error = { ...e, message };
+  m.summary = `${e.code}${e.sqlState ? ` (${e.sqlState})` : ''} ${oneLine(message)}`;
 }
 
 /** one message as a list, or why it could not be read */

@@ -65,7 +65,7 @@ export class ResultSet {
   column(p: Packet): void {
     if (this.cols.length >= MAX_COLUMNS) return;
     const extended = (this.ctx.extCaps & MARIADB_EXTENDED_METADATA) !== 0;
-    this.cols.push(columnOrUnknown(p.data, extended));
+    this.cols.push(columnOrUnknown(p.data, extended, this.ctx.redact));
   }
 
   row(p: Packet, binary: boolean): void {

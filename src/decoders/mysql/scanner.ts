@@ -6,6 +6,11 @@
 //
 //   seek ──anchor──▶ after ──quote──▶ literal ──quote──▶ closing ──not a quote──▶ seek
 //                      └─ words, spaces, = ( @ `...` ─┘                 └── @ ──▶ after (user@host)
+//                      └─ comments: /* */, # and -- to the end of the line ─┘
+//
+// A statement quoted in a literal (PREPARE s FROM '...', EXECUTE IMMEDIATE '...') writes its own
+// literal as ''pw'' or \'pw\': an empty literal followed by text, or an escaped quote, opens the
+// inner literal, which is masked up to the closing quote of the enclosing one (a few bytes more).
 //
 // State per direction is a few numbers and a 15-byte tail (an anchor split across chunks), so
 // memory is flat whatever arrives. A literal's mask is sent with end Infinity from its first
@@ -18,7 +23,20 @@ import type { Mask, SecretScanner } from '../decoder.js';
 const ANCHOR = /IDENTIFIED|PASSWORD/gi;
 const TAIL = 15;
 
-type Mode = 'seek' | 'after' | 'word' | 'backtick' | 'literal' | 'closing';
+type Mode =
+  | 'seek'
+  | 'after'
+  | 'word'
+  | 'backtick'
+  | 'literal'
+  | 'closing'
+  /** after `/`, `-` or `\` in 'after': a comment or an escaped quote may follow */
+  | 'slash'
+  | 'dash'
+  | 'backslash'
+  | 'comment'
+  | 'commentStar'
+  | 'line';
 
 interface Dir {
   mode: Mode;
@@ -40,6 +58,17 @@ const isWord = (c: number): boolean =>
   (c >= 0x61 && c <= 0x7a) ||
   c === 0x5f ||
   c === 0x24;
+/** bytes after an anchor that may open a comment (or, \, an escaped quote) */
+const OPENS: Partial<Record<number, Mode>> = {
+  0x2f: 'slash',
+  0x2d: 'dash',
+  0x5c: 'backslash',
+  0x23: 'line',
+};
+
+/** what may follow an empty literal `''` that is not the opening of a nested one */
+const isEmptyEnd = (c: number): boolean =>
+  c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x3b || c === 0x2c || c === 0x29;
 const isSpace = (c: number): boolean =>
   c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x3d || c === 0x28;
 
@@ -126,6 +155,10 @@ function step(d: Dir, chunk: Buffer, i: number, offset: number, from: From, out:
         d.mode = 'backtick';
         return i + 1;
       }
+      if (OPENS[c]) {
+        d.mode = OPENS[c];
+        return i + 1;
+      }
       if (isWord(c) && ++d.words <= 3) {
         d.mode = 'word';
         return i + 1;
@@ -140,6 +173,13 @@ function step(d: Dir, chunk: Buffer, i: number, offset: number, from: From, out:
     case 'backtick':
       if (c === 0x60) d.mode = 'after';
       return i + 1;
+    case 'slash':
+    case 'dash':
+    case 'backslash':
+    case 'comment':
+    case 'commentStar':
+    case 'line':
+      return skipStep(d, chunk, i);
     case 'literal': {
       const next = literal(d, chunk, i, offset);
       // closed now, so that a quote at the end of a chunk is not masked; a doubled quote
@@ -159,9 +199,61 @@ function step(d: Dir, chunk: Buffer, i: number, offset: number, from: From, out:
         d.mode = 'after'; // 'user'@'host': the password is further on
         return i;
       }
+      if (d.litEnd === d.litStart && !isEmptyEnd(c)) {
+        // '' then text: the opening of a literal nested in an enclosing one (''pw'')
+        d.mode = 'literal';
+        d.litStart = offset + i;
+        out.push({ from, start: d.litStart, end: Infinity });
+        return i;
+      }
       d.mode = 'seek';
       d.tail = '';
       return i;
+    default:
+      return i + 1;
+  }
+}
+
+/** the modes between an anchor and its literal that skip a comment (or let an escaped quote
+ * through); returns the next index */
+function skipStep(d: Dir, chunk: Buffer, i: number): number {
+  const c = chunk[i]!;
+  switch (d.mode) {
+    case 'slash':
+    case 'dash':
+      if (c === (d.mode === 'slash' ? 0x2a : 0x2d)) {
+        // `--x` is not a comment in MySQL; taking it for one can only mask more
+        d.mode = d.mode === 'slash' ? 'comment' : 'line';
+        return i + 1;
+      }
+      d.mode = 'seek';
+      d.tail = '';
+      return i;
+    case 'backslash':
+      if (c === 0x27 || c === 0x22) {
+        d.mode = 'after';
+        return i; // the quote opens the (nested) literal
+      }
+      d.mode = 'seek';
+      d.tail = '';
+      return i;
+    case 'comment':
+    case 'commentStar': {
+      if (d.mode === 'commentStar' && c === 0x2f) {
+        d.mode = 'after';
+        return i + 1;
+      }
+      d.mode = c === 0x2a ? 'commentStar' : 'comment';
+      if (d.mode === 'commentStar') return i + 1;
+      const star = chunk.indexOf(0x2a, i);
+      return star === -1 ? chunk.length : star;
+    }
+    case 'line': {
+      const nl = chunk.indexOf(0x0a, i);
+      if (nl === -1) return chunk.length;
+      d.mode = 'after';
+      return nl + 1;
+    }
     default:
       return i + 1;
   }

@@ -44,10 +44,12 @@ interface Shape {
   decimals: number;
 }
 
-const TEXT: Shape = { binary: false, decimals: 0x1f };
+/** parameters carry no charset: a string is shown as text when it is printable UTF-8, and as
+ * `0x` + hex otherwise (a Buffer bound to `?`), as a binary column's value is */
+const PARAM: Shape = { binary: true, decimals: 0x1f };
 
-/** A binary-protocol parameter of `type` (low byte) with the unsigned flag (params carry no
- * charset: strings are read as UTF-8). An unknown type fails the reader: its length is not known. */
+/** A binary-protocol parameter of `type` (low byte) with the unsigned flag (strings as UTF-8
+ * when printable, else hex). An unknown type fails the reader: its length is not known. */
 export function readValue(
   r: Reader,
   type: number,
@@ -55,7 +57,7 @@ export function readValue(
   maxValue: number,
   cut: { truncated: boolean },
 ): unknown {
-  const v = binary(r, type, unsigned, TEXT, maxValue);
+  const v = binary(r, type, unsigned, PARAM, maxValue);
   if (typeof v === 'string' && v.endsWith(CUT)) cut.truncated = true;
   return v;
 }
