@@ -6,9 +6,9 @@
 //
 //   client bytes ─▶ RequestReader(keepRaw) ─▶ [cmd, start..end, secret ranges] ─▶ SecretSlot[]
 
-import { isUtf8 } from 'node:buffer';
 import { ByteQueue } from '../decoders/byte-queue.js';
 import type { ParsedCommand } from '../decoders/redis/command-args.js';
+import { commandSummary } from '../decoders/redis/format.js';
 import { REDACTED } from '../decoders/summary-text.js';
 import { RequestReader } from '../decoders/redis/request.js';
 import { encodeCommand } from '../decoders/redis/encode.js';
@@ -99,7 +99,8 @@ function build(
     bytes: client.subarray(start, end),
     time: chunkAt(s, 'client', start)?.time ?? s.start,
     verb,
-    text: requestText(cmd),
+    // named as the decoder names it in the capture: one quoting rule (decoders/redis/format.ts)
+    text: commandSummary(cmd),
     missing: [],
   };
   const login = verb === 'AUTH' || verb === 'HELLO';
@@ -160,48 +161,3 @@ function userArg(cmd: ParsedCommand): number | undefined {
   const i = a.indexOf('auth', 2);
   return i > 0 && i + 2 < cmd.argc ? i + 1 : undefined;
 }
-
-/** the command as redis-cli would echo it: simple words bare, others "quoted" with \xHH */
-export function requestText(cmd: ParsedCommand): string {
-  const words = cmd.args.map((shown, i) => {
-    if (shown === REDACTED) return REDACTED;
-    const b = cmd.raw?.[i];
-    // the decoder notes a cut argument's real size as `…(N bytes)`
-    const size = /…\((\d+) bytes\)$/.exec(shown)?.[1];
-    const w = b ? argText(b, size ? Number(size) : b.length) : shown;
-    return i === 0 ? w.toUpperCase() : w;
-  });
-  if (cmd.argc > words.length) words.push(`…(${cmd.argc - words.length} more)`);
-  const line = words.join(' ');
-  return line.length > 200 ? line.slice(0, 199) + '…' : line;
-}
-
-function argText(whole: Buffer, size: number): string {
-  const b = whole.subarray(0, 64);
-  const more = size > b.length ? `…(${size} bytes)` : '';
-  return argShown(b) + more;
-}
-
-function argShown(b: Buffer): string {
-  const text = b.toString('utf8');
-  const utf8 =
-    isUtf8(b) && !b.some((c) => (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f);
-  if (utf8 && b.length > 0 && /^[!#-&(-[\]-~\u00a0-\uffff]+$/.test(text)) return text;
-  if (utf8) return '"' + text.replace(/["\\\n\r\t]/g, (c) => ESC[c]!) + '"';
-  let s = '"';
-  for (const c of b) {
-    const ch = String.fromCharCode(c);
-    if (ESC[ch]) s += ESC[ch];
-    else if (c >= 0x20 && c < 0x7f) s += ch;
-    else s += '\\x' + c.toString(16).padStart(2, '0');
-  }
-  return s + '"';
-}
-
-const ESC: Record<string, string> = {
-  '"': '\\"',
-  '\\': '\\\\',
-  '\n': '\\n',
-  '\r': '\\r',
-  '\t': '\\t',
-};
