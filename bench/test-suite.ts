@@ -1,5 +1,6 @@
 // What the test-suite API costs a test suite: the same suite of PostgreSQL tests run direct,
-// through a bare Node pipe on the suite's thread (the floor of any same-thread relay), through
+// through a bare Node pipe on the suite's thread, as stream.pipe() does it and carrying each FIN
+// as the relay does (the floor of any faithful same-thread relay: barePipe), through
 // startRelay on the suite's thread (which decodes when the log is read), the same relay with a
 // second hub listener (which makes it decode every chunk as it passes), a `decode: 'raw'` relay
 // (forwarding and data events only) and startRelay({ thread: 'worker' }); interleaved (the order
@@ -69,10 +70,17 @@ async function suite(p: Path): Promise<{ wallMs: number; cpuMs: number }> {
   return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
-/** the floor for any in-process relay: a bare Node pipe in the same process as the suite */
-async function barePipe(target: number): Promise<{ port: number; close(): void }> {
-  const s = net.createServer((c) => {
-    const up = net.connect(target, '127.0.0.1');
+/** a bare Node pipe in the same process as the suite. `halfOpen: false` (stream.pipe's
+ * default) answers a client's FIN with its own at once, so the client's `end()` resolves before
+ * the server has closed: faster than direct, and not what a relay that carries each FIN as a FIN
+ * may do. `halfOpen: true` carries each FIN after the data before it, as looptap's relay does
+ * (without its reset probe): the floor for a faithful in-process relay. */
+async function barePipe(
+  target: number,
+  halfOpen: boolean,
+): Promise<{ port: number; close(): void }> {
+  const s = net.createServer({ allowHalfOpen: halfOpen }, (c) => {
+    const up = net.connect({ port: target, host: '127.0.0.1', allowHalfOpen: halfOpen });
     c.pipe(up).pipe(c);
     c.on('error', () => up.destroy());
     up.on('error', () => c.destroy());
@@ -99,10 +107,12 @@ try {
   live.hub.on(() => undefined, { frames: false });
   const worker = await startRelay({ target: String(server.port), thread: 'worker' });
   const raw = await startRelay({ target: String(server.port), decode: 'raw' });
-  const pipe = await barePipe(server.port);
+  const pipe = await barePipe(server.port, false);
+  const halfPipe = await barePipe(server.port, true);
   const paths: Path[] = [
     { name: 'direct', port: server.port, wall: [], cpu: [] },
     { name: 'bare Node pipe, same thread', port: pipe.port, wall: [], cpu: [] },
+    { name: 'the same, carrying half-close', port: halfPipe.port, wall: [], cpu: [] },
     { name: "startRelay, thread 'main'", port: main.port, relay: main, wall: [], cpu: [] },
     { name: 'raw', port: raw.port, wall: [], cpu: [] },
     { name: 'the same, decoding live', port: live.port, relay: live, wall: [], cpu: [] },
@@ -125,9 +135,10 @@ try {
   await raw.close(0);
   await worker.close(0);
   pipe.close();
+  halfPipe.close();
   await setup.end();
   const direct = median(paths[0]!.wall);
-  const floor = median(paths[1]!.wall);
+  const floor = median(paths[2]!.wall);
   console.log(
     `tests per suite: ${TESTS}, runs: ${REPS} each, interleaved, the log read after each ${READ}; CPU is the whole process`,
   );
@@ -136,7 +147,7 @@ try {
   const perRep = (p: Path): string =>
     median(p.wall.map((w, i) => w / paths[0]!.wall[i]!)).toFixed(3);
   console.log(
-    'path | wall ms | x direct | x pipe | x direct, per rep | CPU ms | CPU ms per test | exchanges',
+    'path | wall ms | x direct | x half-close pipe | x direct, per rep | CPU ms | CPU ms per test | exchanges',
   );
   for (const p of paths) {
     const w = median(p.wall);
