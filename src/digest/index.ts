@@ -78,8 +78,9 @@ export class Digest {
   /** counts one exchange; returns an N+1 finding when this exchange ended a long enough run */
   add(x: ExchangeEvent): NPlusOneFinding | undefined {
     // preparing a statement is not running it: pgbench -M prepared's counts (and
-    // pg_stat_statements') are executions
-    if (x.request.kind === 'prepare') return undefined;
+    // pg_stat_statements') are executions. A prepare that failed is counted: it is the only
+    // place that error shows (the statement never runs)
+    if (x.request.kind === 'prepare' && !x.response?.error) return undefined;
     let fingerprint = x.fingerprint;
     let fingerprintId = x.fingerprintId;
     if (fingerprint === undefined) {

@@ -186,3 +186,22 @@ t.test('preparing a statement is not a call (pgbench -M prepared counts executio
   t.match(d.rows(), [{ calls: 3, totalMs: 3 }]);
   t.equal(d.exchanges, 3);
 });
+
+t.test('a prepare that failed is a call with an error: its error shows nowhere else', async (t) => {
+  const d = new Digest();
+  const bad = 'select nosuchcol from t where id = ?';
+  d.add(
+    ex({
+      protocol: 'mysql',
+      latencyMs: 1,
+      request: { sql: bad, kind: 'prepare' },
+      response: {
+        text: 'ERR 1054',
+        error: { code: '1054', message: "Unknown column 'nosuchcol'" },
+      },
+    }),
+  );
+  t.match(d.rows(), [{ protocol: 'mysql', calls: 1, errors: 1 }]);
+  t.equal(d.exchanges, 1);
+  t.equal(d.errors, 1);
+});

@@ -35,7 +35,7 @@ export async function runStats(flags: StatsFlags): Promise<number> {
   for await (const e of readCapture(flags.file)) {
     if (e.type === 'exchange') {
       seen++;
-      if (e.request.kind !== 'prepare') executions++;
+      if (e.request.kind !== 'prepare' || e.response?.error) executions++;
       if (filter.match(e)) digest.add(e);
     } else if (e.type === 'close') digest.close(e.conn, e.route);
   }
